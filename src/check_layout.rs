@@ -45,7 +45,7 @@ fn thousands(n: usize) -> String {
     let digits = n.to_string();
     let mut out = String::new();
     for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+        if i > 0 && (digits.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
@@ -96,7 +96,12 @@ pub fn summary(file: &str, site: &Site, verdict: &str, elapsed: std::time::Durat
     }
     let _ = writeln!(s, "  pickers      {}", l.pickers.len());
     let pack = l.stations.iter().filter(|st| st.kind == StationKind::Pack).count();
-    let _ = writeln!(s, "  stations     {} ({pack} pack, {} dispatch)", l.stations.len(), l.stations.len() - pack);
+    let _ = writeln!(
+        s,
+        "  stations     {} ({pack} pack, {} dispatch)",
+        l.stations.len(),
+        l.stations.len() - pack
+    );
     if !site.warnings.is_empty() {
         let _ = writeln!(s, "  warnings     {} (on stderr)", site.warnings.len());
     }

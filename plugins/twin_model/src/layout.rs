@@ -304,8 +304,11 @@ impl Rack {
 
     /// The rack's floor footprint.
     pub fn footprint(&self) -> Rect {
-        let (width, depth) =
-            if self.facing.runs_along_x() { (self.length(), self.depth) } else { (self.depth, self.length()) };
+        let (width, depth) = if self.facing.runs_along_x() {
+            (self.length(), self.depth)
+        } else {
+            (self.depth, self.length())
+        };
         Rect { x: self.origin.x, y: self.origin.y, width, depth }
     }
 

@@ -47,9 +47,15 @@ pub fn parse_layout(src: &str, file: &str) -> Result<SiteLayout, LayoutError> {
 fn syntax_help(code: &ron::Error) -> Option<String> {
     use ron::Error as E;
     match code {
-        E::MissingStructField { field, .. } => Some(format!("add `{field}: ...`; docs/layout-format.md lists every field")),
-        E::NoSuchStructField { .. } => Some("check the spelling; docs/layout-format.md lists every field".to_owned()),
-        E::ExpectedString | E::ExpectedStringEnd => Some("text is written in double quotes, e.g. \"A01\"".to_owned()),
+        E::MissingStructField { field, .. } => {
+            Some(format!("add `{field}: ...`; docs/layout-format.md lists every field"))
+        }
+        E::NoSuchStructField { .. } => {
+            Some("check the spelling; docs/layout-format.md lists every field".to_owned())
+        }
+        E::ExpectedString | E::ExpectedStringEnd => {
+            Some("text is written in double quotes, e.g. \"A01\"".to_owned())
+        }
         _ => None,
     }
 }

@@ -87,16 +87,24 @@ impl LocationFormat {
                     chars.next();
                     text.push('}');
                 }
-                '}' => return Err(format!("unmatched `}}` at character {} of {template:?}; write `}}}}` for a literal brace", at + 1)),
+                '}' => {
+                    return Err(format!(
+                        "unmatched `}}` at character {} of {template:?}; write `}}}}` for a literal brace",
+                        at + 1
+                    ));
+                }
                 '{' => {
                     let rest = &template[at + 1..];
-                    let close = rest.find('}').ok_or_else(|| {
-                        format!("unclosed `{{` at character {} of {template:?}", at + 1)
-                    })?;
+                    let close = rest
+                        .find('}')
+                        .ok_or_else(|| format!("unclosed `{{` at character {} of {template:?}", at + 1))?;
                     let spec = &rest[..close];
                     let (name, width) = match spec.split_once(':') {
                         Some((name, pad)) => {
-                            let digits = pad.strip_prefix('0').filter(|d| !d.is_empty()).and_then(|d| d.parse::<usize>().ok());
+                            let digits = pad
+                                .strip_prefix('0')
+                                .filter(|d| !d.is_empty())
+                                .and_then(|d| d.parse::<usize>().ok());
                             match digits {
                                 Some(w) if w <= 9 => (name, w),
                                 _ => {
@@ -108,10 +116,14 @@ impl LocationFormat {
                         }
                         None => (spec, 0),
                     };
-                    let field = FIELDS.iter().find(|(n, _)| *n == name).map(|&(_, f)| f).ok_or_else(|| {
-                        let known: Vec<_> = FIELDS.iter().map(|(n, _)| format!("{{{n}}}")).collect();
-                        format!("unknown placeholder `{{{name}}}` in {template:?}; known: {}", known.join(", "))
-                    })?;
+                    let field =
+                        FIELDS.iter().find(|(n, _)| *n == name).map(|&(_, f)| f).ok_or_else(|| {
+                            let known: Vec<_> = FIELDS.iter().map(|(n, _)| format!("{{{n}}}")).collect();
+                            format!(
+                                "unknown placeholder `{{{name}}}` in {template:?}; known: {}",
+                                known.join(", ")
+                            )
+                        })?;
                     if !text.is_empty() {
                         parts.push(Part::Text(std::mem::take(&mut text)));
                     }
@@ -166,7 +178,16 @@ mod tests {
     use super::*;
 
     fn values() -> LocationValues<'static> {
-        LocationValues { zone: "COLD", aisle: "C2", rack: "C2L", bay: 3, level: 2, slot: 4, id: 17, address: 9 }
+        LocationValues {
+            zone: "COLD",
+            aisle: "C2",
+            rack: "C2L",
+            bay: 3,
+            level: 2,
+            slot: 4,
+            id: 17,
+            address: 9,
+        }
     }
 
     #[test]

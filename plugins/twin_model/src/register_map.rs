@@ -253,16 +253,7 @@ impl Default for BitBlocks {
 
 impl Default for PickerBlock {
     fn default() -> Self {
-        Self {
-            base: 20000,
-            stride: 8,
-            max: 100,
-            x_cm: 0,
-            y_cm: 1,
-            heading_cdeg: 2,
-            state: 3,
-            order_id: 4,
-        }
+        Self { base: 20000, stride: 8, max: 100, x_cm: 0, y_cm: 1, heading_cdeg: 2, state: 3, order_id: 4 }
     }
 }
 
@@ -358,7 +349,13 @@ impl RegisterMap {
             ),
             block("orders", Table::Holding, self.orders.base, self.orders.stride, u32::from(self.orders.max)),
             block("module_status", Table::Input, self.module_status.base, self.module_status.stride, n),
-            block("pickers", Table::Input, self.pickers.base, self.pickers.stride, u32::from(self.pickers.max)),
+            block(
+                "pickers",
+                Table::Input,
+                self.pickers.base,
+                self.pickers.stride,
+                u32::from(self.pickers.max),
+            ),
             block("bits.confirm_latch", Table::Discrete, bits.confirm_latch, 1, n),
             block("bits.shortage_latch", Table::Discrete, bits.shortage_latch, 1, n),
             block("bits.online", Table::Discrete, bits.online, 1, n),
@@ -562,8 +559,8 @@ mod tests {
 
     #[test]
     fn block_past_address_space_is_reported() {
-        let mut map = RegisterMap::default();
-        map.max_modules = 6000; // 100 + 6000 * 12 > 65536
+        // 100 + 6000 * 12 > 65536
+        let map = RegisterMap { max_modules: 6000, ..Default::default() };
         let problems = map.problems();
         assert!(problems.iter().any(|p| p.message.contains("past the last Modbus address")), "{problems:?}");
     }

@@ -137,10 +137,7 @@ impl Site {
     pub fn module_at(&self, controller: usize, address: u16) -> Option<ModuleIndex> {
         let plan = self.controllers.get(controller)?;
         let modules = &plan.modules;
-        modules
-            .binary_search_by_key(&address, |&m| self.modules[m as usize].address)
-            .ok()
-            .map(|i| modules[i])
+        modules.binary_search_by_key(&address, |&m| self.modules[m as usize].address).ok().map(|i| modules[i])
     }
 
     /// The register map a controller uses.

@@ -132,10 +132,9 @@ impl<'a> SourceMap<'a> {
         let mut offset = node.start;
         for seg in path.segments() {
             let next = match (seg, &node.kind) {
-                (Seg::Field(name), Kind::Fields(fields)) => fields
-                    .iter()
-                    .find(|(n, _, _)| n == name)
-                    .map(|(_, key_at, value)| (*key_at, value)),
+                (Seg::Field(name), Kind::Fields(fields)) => {
+                    fields.iter().find(|(n, _, _)| n == name).map(|(_, key_at, value)| (*key_at, value))
+                }
                 (Seg::Index(i), Kind::Seq(items)) => items.get(*i).map(|n| (n.start, n)),
                 _ => None,
             };
@@ -262,12 +261,7 @@ impl Parser<'_> {
         self.pos += 1; // opening quote
         while self.pos < self.src.len() {
             if self.src[self.pos] == b'"'
-                && self.src[self.pos + 1..]
-                    .iter()
-                    .take(hashes)
-                    .filter(|&&c| c == b'#')
-                    .count()
-                    == hashes
+                && self.src[self.pos + 1..].iter().take(hashes).filter(|&&c| c == b'#').count() == hashes
             {
                 self.pos += 1 + hashes;
                 return;
@@ -329,8 +323,7 @@ impl Parser<'_> {
                 }
                 Some(Node { start, kind: Kind::Leaf })
             }
-            b'r' if self.at_raw_string() =>
-            {
+            b'r' if self.at_raw_string() => {
                 self.raw_string();
                 Some(Node { start, kind: Kind::Leaf })
             }
@@ -441,7 +434,7 @@ Site(
         assert_eq!(map.locate(&racks), (LineCol { line: 5, col: 5 }, true));
         assert_eq!(map.locate(&racks.index(1)), (LineCol { line: 7, col: 9 }, true));
         let id = racks.index(0).field("overrides").index(0).field("id");
-        assert_eq!(map.locate(&id), (LineCol { line: 6, col: 45 }, true));
+        assert_eq!(map.locate(&id), (LineCol { line: 6, col: 44 }, true));
         let y = racks.index(1).field("origin").field("y");
         assert_eq!(map.locate(&y), (LineCol { line: 7, col: 39 }, true));
     }

@@ -64,9 +64,17 @@ impl Checker {
         for (i, name) in names.enumerate() {
             let path = ValuePath::root().field(list).index(i).field(field);
             if name.trim().is_empty() {
-                self.error(path, format!("{what} {} has an empty {field}", i + 1), format!("give every {what} a {field}"));
+                self.error(
+                    path,
+                    format!("{what} {} has an empty {field}", i + 1),
+                    format!("give every {what} a {field}"),
+                );
             } else if let Some(&first) = seen.get(name) {
-                self.error(path, format!("duplicate {what} {field} {name:?}"), format!("{what} {field}s must be unique; rename one"));
+                self.error(
+                    path,
+                    format!("duplicate {what} {field} {name:?}"),
+                    format!("{what} {field}s must be unique; rename one"),
+                );
                 self.related(ValuePath::root().field(list).index(first).field(field), "first used here");
             } else {
                 seen.insert(name, i);
@@ -88,7 +96,11 @@ impl Checker {
         let sized = self.positive(path.field("width"), &format!("{what} width"), r.width)
             & self.positive(path.field("depth"), &format!("{what} depth"), r.depth);
         if !finite {
-            self.error(path.clone(), format!("{what} corner ({}, {}) is not a finite position", r.x, r.y), "");
+            self.error(
+                path.clone(),
+                format!("{what} corner ({}, {}) is not a finite position", r.x, r.y),
+                "",
+            );
         } else if sized && !floor.contains(r, TOLERANCE) {
             self.error(
                 path.clone(),
@@ -124,10 +136,18 @@ struct Conflict {
     second: Origin,
 }
 
-fn count_conflict(map: &mut BTreeMap<(usize, usize), Conflict>, first: Origin, second: Origin, example: impl FnOnce() -> String) {
-    map.entry((first.rack, second.rack))
-        .and_modify(|c| c.count += 1)
-        .or_insert_with(|| Conflict { count: 1, example: example(), first, second });
+fn count_conflict(
+    map: &mut BTreeMap<(usize, usize), Conflict>,
+    first: Origin,
+    second: Origin,
+    example: impl FnOnce() -> String,
+) {
+    map.entry((first.rack, second.rack)).and_modify(|c| c.count += 1).or_insert_with(|| Conflict {
+        count: 1,
+        example: example(),
+        first,
+        second,
+    });
 }
 
 /// Expands and validates `layout`; `src` (if the layout came from text) positions the findings.
@@ -137,7 +157,7 @@ pub(crate) fn compile(layout: SiteLayout, src: Option<&str>, file: &str) -> Resu
     let map = SourceMap::new(if ck.findings.is_empty() { "" } else { src.unwrap_or("") });
     let mut diagnostics: Vec<Diagnostic> =
         ck.findings.into_iter().map(|f| Diagnostic::from_finding(f, file, &map)).collect();
-    diagnostics.sort_by(|a, b| (a.severity, a.at).cmp(&(b.severity, b.at)));
+    diagnostics.sort_by_key(|d| (d.severity, d.at));
     match site {
         Some(e) if !diagnostics.iter().any(|d| d.severity == Severity::Error) => Ok(Site {
             layout,
@@ -166,7 +186,11 @@ struct Expanded {
 fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
     let root = ValuePath::root();
     if layout.name.trim().is_empty() {
-        ck.error(root.field("name"), "the site has an empty name", "give the site a name, e.g. `name: \"Pharma DC North\"`");
+        ck.error(
+            root.field("name"),
+            "the site has an empty name",
+            "give the site a name, e.g. `name: \"Pharma DC North\"`",
+        );
     }
     let floor_ok = ck.positive(root.field("floor").field("width"), "floor width", layout.floor.width)
         & ck.positive(root.field("floor").field("depth"), "floor depth", layout.floor.depth);
@@ -185,7 +209,12 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
 
     // Register maps: the built-in one, then the layout's.
     let mut maps = vec![RegisterMap::default()];
-    let map_names = ck.unique_names("register_maps", "name", "register map", layout.register_maps.iter().map(|m| m.name.as_str()));
+    let map_names = ck.unique_names(
+        "register_maps",
+        "name",
+        "register map",
+        layout.register_maps.iter().map(|m| m.name.as_str()),
+    );
     for (i, m) in layout.register_maps.iter().enumerate() {
         let path = root.field("register_maps").index(i);
         if m.name == DEFAULT_MAP_NAME {
@@ -214,9 +243,8 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
         ck.rect(&root.field("zones").index(i).field("area"), &format!("zone {:?}", z.name), &z.area, &floor);
     }
     for (i, a) in layout.zones.iter().enumerate() {
-        for b in &layout.zones[i + 1..] {
+        for (j, b) in layout.zones.iter().enumerate().skip(i + 1) {
             if a.area.overlaps(&b.area, TOLERANCE) {
-                let j = layout.zones.iter().position(|z| std::ptr::eq(z, b)).unwrap_or(i);
                 ck.warning(
                     root.field("zones").index(j).field("area"),
                     format!("zone {:?} overlaps zone {:?}", b.name, a.name),
@@ -230,7 +258,11 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
         let found = zones.get(name).copied();
         if found.is_none() {
             let known: Vec<&str> = layout.zones.iter().map(|z| z.name.as_str()).collect();
-            ck.error(path, format!("{what} refers to unknown zone {name:?}"), format!("known zones: {}", known.join(", ")));
+            ck.error(
+                path,
+                format!("{what} refers to unknown zone {name:?}"),
+                format!("known zones: {}", known.join(", ")),
+            );
         }
         found
     };
@@ -243,7 +275,12 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
     }
 
     // Controllers.
-    let controllers = ck.unique_names("controllers", "name", "controller", layout.controllers.iter().map(|c| c.name.as_str()));
+    let controllers = ck.unique_names(
+        "controllers",
+        "name",
+        "controller",
+        layout.controllers.iter().map(|c| c.name.as_str()),
+    );
     let mut controller_map = Vec::with_capacity(layout.controllers.len());
     let mut endpoints: HashMap<(String, u8), usize> = HashMap::new();
     for (i, c) in layout.controllers.iter().enumerate() {
@@ -253,15 +290,25 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
                 if let Some(&first) = endpoints.get(&(host_port.clone(), c.unit_id)) {
                     ck.error(
                         path.field("address"),
-                        format!("controller {:?} uses {} unit {} like another controller", c.name, c.address, c.unit_id),
+                        format!(
+                            "controller {:?} uses {} unit {} like another controller",
+                            c.name, c.address, c.unit_id
+                        ),
                         "two controllers cannot share one address and unit id; fix the address or `unit_id`",
                     );
-                    ck.related(root.field("controllers").index(first).field("address"), "the other controller");
+                    ck.related(
+                        root.field("controllers").index(first).field("address"),
+                        "the other controller",
+                    );
                 } else {
                     endpoints.insert((host_port, c.unit_id), i);
                 }
             }
-            Err(e) => ck.error(path.field("address"), format!("controller {:?}: {e}", c.name), "write it as host:port, e.g. \"10.1.20.5:502\" or \"[fd00::5]:502\""),
+            Err(e) => ck.error(
+                path.field("address"),
+                format!("controller {:?}: {e}", c.name),
+                "write it as host:port, e.g. \"10.1.20.5:502\" or \"[fd00::5]:502\"",
+            ),
         }
         if !(10..=60_000).contains(&c.poll_interval_ms) {
             ck.error(
@@ -286,7 +333,11 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
         let found = controllers.get(name).copied();
         if found.is_none() {
             let known: Vec<&str> = layout.controllers.iter().map(|c| c.name.as_str()).collect();
-            ck.error(path, format!("{what} refers to unknown controller {name:?}"), format!("known controllers: {}", known.join(", ")));
+            ck.error(
+                path,
+                format!("{what} refers to unknown controller {name:?}"),
+                format!("known controllers: {}", known.join(", ")),
+            );
         }
         found
     };
@@ -294,7 +345,12 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
     // Pickers and stations.
     ck.unique_names("pickers", "id", "picker", layout.pickers.iter().map(|p| p.id.as_str()));
     for (i, p) in layout.pickers.iter().enumerate() {
-        zone_ref(ck, root.field("pickers").index(i).field("home_zone"), &format!("picker {:?}", p.id), &p.home_zone);
+        zone_ref(
+            ck,
+            root.field("pickers").index(i).field("home_zone"),
+            &format!("picker {:?}", p.id),
+            &p.home_zone,
+        );
     }
     ck.unique_names("stations", "id", "station", layout.stations.iter().map(|s| s.id.as_str()));
     for (i, s) in layout.stations.iter().enumerate() {
@@ -312,19 +368,34 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
         let mut ok = true;
         if !aisles.contains_key(r.aisle.as_str()) {
             let known: Vec<&str> = layout.aisles.iter().map(|a| a.name.as_str()).collect();
-            ck.error(path.field("aisle"), format!("rack {:?} refers to unknown aisle {:?}", r.id, r.aisle), format!("known aisles: {}", known.join(", ")));
+            ck.error(
+                path.field("aisle"),
+                format!("rack {:?} refers to unknown aisle {:?}", r.id, r.aisle),
+                format!("known aisles: {}", known.join(", ")),
+            );
         }
-        for (field, value) in [("bays", r.bays), ("levels", r.levels), ("slots_per_level", r.slots_per_level)] {
+        for (field, value) in [("bays", r.bays), ("levels", r.levels), ("slots_per_level", r.slots_per_level)]
+        {
             if value == 0 {
-                ck.error(path.field(field), format!("rack {:?} has 0 {field}", r.id), "a rack needs at least one of each");
+                ck.error(
+                    path.field(field),
+                    format!("rack {:?} has 0 {field}", r.id),
+                    "a rack needs at least one of each",
+                );
                 ok = false;
             }
         }
-        for (field, value) in [("bay_width", r.bay_width), ("level_height", r.level_height), ("depth", r.depth)] {
+        for (field, value) in
+            [("bay_width", r.bay_width), ("level_height", r.level_height), ("depth", r.depth)]
+        {
             ok &= ck.positive(path.field(field), &format!("rack {:?} {field}", r.id), value);
         }
         if !(r.bottom_shelf_height.is_finite() && r.bottom_shelf_height >= 0.0) {
-            ck.error(path.field("bottom_shelf_height"), format!("rack {:?} bottom_shelf_height must be 0 or more metres", r.id), "");
+            ck.error(
+                path.field("bottom_shelf_height"),
+                format!("rack {:?} bottom_shelf_height must be 0 or more metres", r.id),
+                "",
+            );
         }
         if ok {
             ck.rect(&path.field("origin"), &format!("rack {:?}", r.id), &r.footprint(), &floor);
@@ -364,12 +435,7 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
     for (ri, r) in layout.racks.iter().enumerate() {
         let start = modules.len() as ModuleIndex;
         let path = root.field("racks").index(ri);
-        let zone_idx = layout
-            .aisles
-            .iter()
-            .position(|a| a.name == r.aisle)
-            .and_then(|a| aisle_zone[a])
-            .unwrap_or(0);
+        let zone_idx = aisles.get(r.aisle.as_str()).and_then(|&a| aisle_zone[a]).unwrap_or(0);
         rack_zone.push(zone_idx as u16);
         if !rack_ok[ri] {
             rack_modules.push(start..start);
@@ -379,16 +445,24 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
             Some(f) => match LocationFormat::parse(f) {
                 Ok(f) => Some(f),
                 Err(e) => {
-                    ck.error(path.field("location_format"), format!("rack {:?}: bad location format: {e}", r.id), "");
+                    ck.error(
+                        path.field("location_format"),
+                        format!("rack {:?}: bad location format: {e}", r.id),
+                        "",
+                    );
                     None
                 }
             },
             None => site_format.clone(),
         };
-        let rack_controller = r.controller.as_deref().and_then(|c| controller_ref(ck, path.field("controller"), &format!("rack {:?}", r.id), c));
+        let rack_controller = r
+            .controller
+            .as_deref()
+            .and_then(|c| controller_ref(ck, path.field("controller"), &format!("rack {:?}", r.id), c));
         let first_id = u64::from(r.first_module_id.unwrap_or(next_id.min(u64::from(u32::MAX)) as u32));
         next_id = first_id + r.slot_count();
-        let first_address = rack_controller.map(|c| u64::from(r.first_address.map_or(next_address[c], u32::from)));
+        let first_address =
+            rack_controller.map(|c| u64::from(r.first_address.map_or(next_address[c], u32::from)));
         if let (Some(c), Some(first)) = (rack_controller, first_address) {
             next_address[c] = (first + r.slot_count()).min(u64::from(u32::MAX)) as u32;
         }
@@ -400,7 +474,9 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
         for (k, o) in r.overrides.iter().enumerate() {
             let opath = path.field("overrides").index(k);
             let mut in_range = true;
-            for (field, value, max) in [("bay", o.bay, r.bays), ("level", o.level, r.levels), ("slot", o.slot, r.slots_per_level)] {
+            for (field, value, max) in
+                [("bay", o.bay, r.bays), ("level", o.level, r.levels), ("slot", o.slot, r.slots_per_level)]
+            {
                 if value == 0 || value > max {
                     ck.error(
                         opath.field(field),
@@ -415,7 +491,10 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
                 if o.address.is_none() {
                     ck.error(
                         opath.field("controller"),
-                        format!("override of rack {:?} moves a slot to controller {c:?} without an address", r.id),
+                        format!(
+                            "override of rack {:?} moves a slot to controller {c:?} without an address",
+                            r.id
+                        ),
                         "add `address: N` with the module's address on that controller",
                     );
                 }
@@ -423,11 +502,15 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
             if !in_range {
                 continue;
             }
-            let n = ((u64::from(o.bay) - 1) * levels + u64::from(o.level) - 1) * slots + u64::from(o.slot) - 1;
+            let n =
+                ((u64::from(o.bay) - 1) * levels + u64::from(o.level) - 1) * slots + u64::from(o.slot) - 1;
             if let Some(first) = overrides.insert(n, k) {
                 ck.error(
                     opath.clone(),
-                    format!("rack {:?} bay {} level {} slot {} is overridden twice", r.id, o.bay, o.level, o.slot),
+                    format!(
+                        "rack {:?} bay {} level {} slot {} is overridden twice",
+                        r.id, o.bay, o.level, o.slot
+                    ),
                     "merge the two overrides into one",
                 );
                 ck.related(path.field("overrides").index(first), "first override");
@@ -449,22 +532,33 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
             if ov.is_some_and(|(_, o)| o.absent) {
                 continue;
             }
-            let id_origin = Origin { rack: ri, override_index: ov.filter(|(_, o)| o.id.is_some()).map(|(k, _)| k) };
+            let id_origin =
+                Origin { rack: ri, override_index: ov.filter(|(_, o)| o.id.is_some()).map(|(k, _)| k) };
             let Ok(id) = u32::try_from(ov.and_then(|(_, o)| o.id).map_or(first_id + n, u64::from)) else {
-                ck.error(id_origin.path("first_module_id", "id"), format!("rack {:?} module ids run past {}", r.id, u32::MAX), "lower `first_module_id`");
+                ck.error(
+                    id_origin.path("first_module_id", "id"),
+                    format!("rack {:?} module ids run past {}", r.id, u32::MAX),
+                    "lower `first_module_id`",
+                );
                 break;
             };
             let controller = match ov.and_then(|(_, o)| o.controller.as_deref()) {
                 Some(name) => controllers.get(name).copied(),
                 None => rack_controller,
             };
-            let address_origin = Origin { rack: ri, override_index: ov.filter(|(_, o)| o.address.is_some()).map(|(k, _)| k) };
+            let address_origin =
+                Origin { rack: ri, override_index: ov.filter(|(_, o)| o.address.is_some()).map(|(k, _)| k) };
             let address = match (ov.and_then(|(_, o)| o.address), first_address) {
                 (Some(a), _) => Some(u64::from(a)),
-                (None, Some(first)) if ov.and_then(|(_, o)| o.controller.as_deref()).is_none() => Some(first + n),
+                (None, Some(first)) if ov.and_then(|(_, o)| o.controller.as_deref()).is_none() => {
+                    Some(first + n)
+                }
                 _ => None,
             };
-            if controller.is_none() && r.controller.is_none() && ov.and_then(|(_, o)| o.controller.as_deref()).is_none() {
+            if controller.is_none()
+                && r.controller.is_none()
+                && ov.and_then(|(_, o)| o.controller.as_deref()).is_none()
+            {
                 missing_controller += 1;
             }
 
@@ -499,7 +593,9 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
 
             let index = modules.len() as ModuleIndex;
             if let Some(&first) = by_id.get(&ModuleId(id)) {
-                count_conflict(&mut dup_ids, origins[first as usize].0, id_origin, || format!("module id {id}"));
+                count_conflict(&mut dup_ids, origins[first as usize].0, id_origin, || {
+                    format!("module id {id}")
+                });
             } else {
                 by_id.insert(ModuleId(id), index);
             }
@@ -537,9 +633,12 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
             };
             let boxed: Box<str> = location.as_str().into();
             if let Some(&first) = locations.get(&boxed) {
-                count_conflict(&mut dup_locations, origins[first as usize].0, Origin { rack: ri, override_index: None }, || {
-                    format!("location {boxed:?}")
-                });
+                count_conflict(
+                    &mut dup_locations,
+                    origins[first as usize].0,
+                    Origin { rack: ri, override_index: None },
+                    || format!("location {boxed:?}"),
+                );
             } else {
                 locations.insert(boxed.clone(), index);
             }
@@ -577,7 +676,10 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
         if let Some(text) = not_ascii {
             ck.error(
                 path.clone(),
-                format!("rack {:?}: location text {text:?} is not plain ASCII; module displays show ASCII only", r.id),
+                format!(
+                    "rack {:?}: location text {text:?} is not plain ASCII; module displays show ASCII only",
+                    r.id
+                ),
                 "use letters, digits and punctuation only",
             );
         }
@@ -597,16 +699,29 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
     }
 
     for (conflicts, what, field, override_field, help) in [
-        (&dup_ids, "module id", "first_module_id", "id", "give one of the racks a `first_module_id` past the other's ids, or fix the override"),
-        (&dup_addresses, "controller address", "first_address", "address", "give one of the racks a `first_address` past the other's modules, or fix the override"),
+        (
+            &dup_ids,
+            ["module id", "module ids"],
+            "first_module_id",
+            "id",
+            "give one of the racks a `first_module_id` past the other's ids, or fix the override",
+        ),
+        (
+            &dup_addresses,
+            ["controller address", "controller addresses"],
+            "first_address",
+            "address",
+            "give one of the racks a `first_address` past the other's modules, or fix the override",
+        ),
     ] {
         for c in conflicts.values() {
             let rack = &layout.racks[c.second.rack].id;
             let other = &layout.racks[c.first.rack].id;
+            let what = what[usize::from(c.count != 1)];
             let message = if c.first.rack == c.second.rack {
-                format!("rack {rack:?}: {} duplicate {what}(s) within the rack, first {}", c.count, c.example)
+                format!("rack {rack:?}: {} duplicate {what} within the rack, first {}", c.count, c.example)
             } else {
-                format!("rack {rack:?} repeats {} {what}(s) of rack {other:?}, first {}", c.count, c.example)
+                format!("rack {rack:?} repeats {} {what} of rack {other:?}, first {}", c.count, c.example)
             };
             ck.error(c.second.path(field, override_field), message, help);
             ck.related(c.first.path(field, override_field), format!("rack {other:?}"));
@@ -617,7 +732,10 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
         let other = &layout.racks[c.first.rack].id;
         ck.warning(
             ValuePath::root().field("racks").index(c.second.rack),
-            format!("rack {rack:?} shows {} location text(s) that rack {other:?} shows too, first {}", c.count, c.example),
+            format!(
+                "rack {rack:?} shows {} location text(s) that rack {other:?} shows too, first {}",
+                c.count, c.example
+            ),
             "pickers cannot tell such modules apart; include `{rack}` or `{aisle}` in the location format",
         );
         ck.related(ValuePath::root().field("racks").index(c.first.rack), format!("rack {other:?}"));
@@ -635,7 +753,11 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
                 "move racks to another controller, or use a map with a larger `max_modules`",
             );
         } else if per_controller[i] == 0 {
-            ck.warning(path.field("name"), format!("controller {:?} drives no modules", c.name), "assign racks to it or remove it");
+            ck.warning(
+                path.field("name"),
+                format!("controller {:?} drives no modules", c.name),
+                "assign racks to it or remove it",
+            );
         }
     }
 
@@ -662,14 +784,12 @@ fn check_overlaps(layout: &SiteLayout, rack_ok: &[bool], ck: &mut Checker) {
         .iter()
         .enumerate()
         .filter(|(i, _)| rack_ok[*i])
-        .map(|(i, r)| (r.footprint(), root.field("racks").index(i).field("origin"), format!("rack {:?}", r.id)))
-        .chain(
-            layout
-                .stations
-                .iter()
-                .enumerate()
-                .map(|(i, s)| (s.area, root.field("stations").index(i).field("area"), format!("station {:?}", s.id))),
-        )
+        .map(|(i, r)| {
+            (r.footprint(), root.field("racks").index(i).field("origin"), format!("rack {:?}", r.id))
+        })
+        .chain(layout.stations.iter().enumerate().map(|(i, s)| {
+            (s.area, root.field("stations").index(i).field("area"), format!("station {:?}", s.id))
+        }))
         .filter(|(r, _, _)| [r.x, r.y, r.width, r.depth].iter().all(|v| v.is_finite()))
         .enumerate()
         .map(|(order, (r, p, n))| (r, p, n, order))
@@ -683,7 +803,8 @@ fn check_overlaps(layout: &SiteLayout, rack_ok: &[bool], ck: &mut Checker) {
             }
             if items[i].0.overlaps(&items[j].0, TOLERANCE) {
                 // Report on whichever is written later in the file.
-                let (a, b) = if items[i].3 < items[j].3 { (&items[i], &items[j]) } else { (&items[j], &items[i]) };
+                let (a, b) =
+                    if items[i].3 < items[j].3 { (&items[i], &items[j]) } else { (&items[j], &items[i]) };
                 ck.error(
                     b.1.clone(),
                     format!("{} ({}) overlaps {} ({})", b.2, b.0, a.2, a.0),
@@ -714,11 +835,12 @@ fn check_overlaps(layout: &SiteLayout, rack_ok: &[bool], ck: &mut Checker) {
 
 /// Checks `host:port` (or `[v6]:port`) and returns it normalised for duplicate detection.
 fn parse_endpoint(address: &str) -> Result<String, String> {
-    let (host, port) = address
-        .rsplit_once(':')
-        .ok_or_else(|| format!("address {address:?} has no port"))?;
+    let (host, port) = address.rsplit_once(':').ok_or_else(|| format!("address {address:?} has no port"))?;
     let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
-    if host.is_empty() || host.contains(char::is_whitespace) || (host.contains(':') && !address.starts_with('[')) {
+    if host.is_empty()
+        || host.contains(char::is_whitespace)
+        || (host.contains(':') && !address.starts_with('['))
+    {
         return Err(format!("address {address:?} has no valid host"));
     }
     match port.parse::<u16>() {
