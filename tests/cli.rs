@@ -126,3 +126,18 @@ fn help_lists_check_layout() {
     // No arguments: usage on stderr, failure exit.
     assert!(!picktwin(&[]).status.success());
 }
+
+#[test]
+fn deny_warnings_turns_warnings_into_failure() {
+    let path = broken_copy(
+        "dup-location.ron",
+        "location_format: \"{rack}-{bay:02}{level}{slot}\"",
+        "location_format: \"{bay:02}{level}{slot}\"",
+    );
+    let out = picktwin(&["check-layout", path.to_str().unwrap()]);
+    assert!(out.status.success(), "warnings alone pass: {}", text(&out.stderr));
+    assert!(text(&out.stderr).contains("warning: rack \"A2\" shows"), "{}", text(&out.stderr));
+    let out = picktwin(&["check-layout", "--deny-warnings", path.to_str().unwrap()]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stdout).contains(": warnings denied"), "{}", text(&out.stdout));
+}

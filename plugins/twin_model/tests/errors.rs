@@ -412,3 +412,42 @@ fn garbage_never_panics() {
         assert!(Site::from_ron(&BASE[..end], "prefix.ron").is_err());
     }
 }
+
+#[test]
+fn overlapping_zones_are_a_warning() {
+    let src = edit(&[(
+        "    ],\n    aisles: [",
+        "        Zone(name: \"COLD\", kind: ColdChain, colour: \"#26c6da\", area: (x: 15.0, y: 0.0, width: 5.0, depth: 5.0)),\n    ],\n    aisles: [",
+    )]);
+    let site = Site::from_ron(&src, "zones.ron").unwrap_or_else(|e| panic!("{e}"));
+    assert_eq!(site.warnings.len(), 1, "{:?}", site.warnings);
+    assert_eq!(site.warnings[0].message, "zone \"COLD\" overlaps zone \"PICK\"");
+    assert_eq!(site.warnings[0].at.line, pos(&src, "name: \"COLD\"", 0).0);
+}
+
+#[test]
+fn custom_register_map_as_documented() {
+    let src = edit(&[
+        (
+            "    controllers: [",
+            "    register_maps: [\n        RegisterMap(name: \"plc-hall-b\", max_modules: 500, module_commands: (base: 2000, stride: 16)),\n    ],\n    controllers: [",
+        ),
+        ("address: \"127.0.0.1:1502\")", "address: \"127.0.0.1:1502\", register_map: \"plc-hall-b\")"),
+    ]);
+    let site = Site::from_ron(&src, "map.ron").unwrap_or_else(|e| panic!("{e}"));
+    let map = site.controller_map(0).unwrap();
+    assert_eq!(map.name, "plc-hall-b");
+    assert_eq!(map.max_modules, 500);
+    // Unnamed fields keep picktwin-v1's values.
+    assert_eq!(map.module_commands.quantity, 1);
+    assert_eq!(map.command_register(2, map.module_commands.quantity), 2000 + 32 + 1);
+}
+
+#[test]
+fn reserved_map_name_is_refused() {
+    let src = edit(&[(
+        "    controllers: [",
+        "    register_maps: [\n        RegisterMap(name: \"picktwin-v1\"),\n    ],\n    controllers: [",
+    )]);
+    expect_one(&src, "is reserved for the built-in map", pos(&src, "name: \"picktwin-v1\"", 0));
+}
