@@ -3,6 +3,7 @@
 //!
 //! Load a layout with [`Site::load`]; errors carry file, line and column (see [`Diagnostic`]).
 
+pub mod codes;
 mod diagnostic;
 pub mod layout;
 pub mod location;

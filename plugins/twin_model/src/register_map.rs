@@ -60,6 +60,11 @@ pub struct HeaderBlock {
     pub global_command: u16,
     /// Offset of the global command's sequence number.
     pub global_sequence: u16,
+    /// Offset of the controller clock: 32-bit seconds since the shift day began (two
+    /// registers, high word first). Follows the simulator's time acceleration.
+    pub clock_s: u16,
+    /// Offset of the clock's speed factor (1 = real time).
+    pub clock_speed: u16,
 }
 
 /// Per-module host → module block (holding registers).
@@ -206,6 +211,8 @@ impl Default for HeaderBlock {
             watchdog_timeout_ms: 5,
             global_command: 6,
             global_sequence: 7,
+            clock_s: 8,
+            clock_speed: 10,
         }
     }
 }
@@ -400,6 +407,8 @@ impl RegisterMap {
                 ("watchdog_timeout_ms", h.watchdog_timeout_ms, 1),
                 ("global_command", h.global_command, 1),
                 ("global_sequence", h.global_sequence, 1),
+                ("clock_s", h.clock_s, 2),
+                ("clock_speed", h.clock_speed, 1),
             ],
         );
         let c = &self.module_commands;
