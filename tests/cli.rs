@@ -141,3 +141,70 @@ fn deny_warnings_turns_warnings_into_failure() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stdout).contains(": warnings denied"), "{}", text(&out.stdout));
 }
+
+/// Reads one holding register with a hand-made Modbus TCP frame (an independent peer).
+fn read_register(addr: &str, register: u16) -> u16 {
+    use std::io::{Read, Write};
+    let mut s = std::net::TcpStream::connect(addr).unwrap();
+    s.set_read_timeout(Some(std::time::Duration::from_secs(3))).unwrap();
+    let [hi, lo] = register.to_be_bytes();
+    s.write_all(&[0, 7, 0, 0, 0, 6, 1, 0x03, hi, lo, 0, 1]).unwrap();
+    let mut reply = [0u8; 11];
+    s.read_exact(&mut reply).unwrap();
+    assert_eq!(&reply[..2], &[0, 7], "transaction echoed");
+    assert_eq!(&reply[7..9], &[0x03, 2], "{reply:?}");
+    u16::from_be_bytes([reply[9], reply[10]])
+}
+
+#[test]
+fn sim_serves_every_controller_and_stops_cleanly_on_sigint() {
+    use std::io::{BufRead, BufReader};
+    let mut child = Command::new(env!("CARGO_BIN_EXE_picktwin"))
+        .args(["sim", "--layout", "layouts/pharma_dc.ron", "--listen", "127.0.0.1:0", "--speed", "60", "--seed", "3"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let stdout = BufReader::new(child.stdout.take().unwrap());
+    let addresses: Vec<String> = stdout
+        .lines()
+        .take(8)
+        .map(|l| {
+            let l = l.unwrap();
+            l.split(" listening on ").nth(1).and_then(|r| r.split(' ').next()).unwrap_or_else(|| panic!("{l}")).to_owned()
+        })
+        .collect();
+    assert_eq!(addresses.len(), 8, "one line per controller");
+    for addr in &addresses {
+        assert_eq!(read_register(addr, 0), 1, "map version from {addr}");
+    }
+    assert_eq!(read_register(&addresses[0], 1), 1800, "ptl-fast-1 drives 1,800 modules");
+    let status = Command::new("kill").args(["-INT", &child.id().to_string()]).status().unwrap();
+    assert!(status.success());
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            assert!(status.success(), "exit status {status}");
+            break;
+        }
+        assert!(std::time::Instant::now() < deadline, "did not stop within 10 s of SIGINT");
+        std::thread::sleep(std::time::Duration::from_millis(50));
+    }
+    let mut stderr = String::new();
+    std::io::Read::read_to_string(&mut child.stderr.take().unwrap(), &mut stderr).unwrap();
+    assert!(stderr.contains("stopping"), "{stderr}");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+}
+
+#[test]
+fn sim_refuses_a_bad_speed_and_a_busy_port() {
+    let out = picktwin(&["sim", "--speed", "1000"]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(text(&out.stderr).contains("speed must be from 1 to 600"), "{}", text(&out.stderr));
+    let busy = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = busy.local_addr().unwrap().to_string();
+    let out = picktwin(&["sim", "--listen", &port]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains(&format!("controller \"ptl-1\": cannot listen on {port}")), "{}", text(&out.stderr));
+}

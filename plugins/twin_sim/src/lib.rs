@@ -31,11 +31,9 @@ pub const WATCHDOG_TIMEOUT_MS: u16 = 5000;
 pub fn controllers_for(site: &Site) -> Vec<SharedController> {
     site.controllers
         .iter()
-        .enumerate()
-        .map(|(i, plan)| {
+        .map(|plan| {
             let map = site.maps[plan.map].clone();
             let addresses: Vec<u16> = plan.modules.iter().map(|&m| site.modules[m as usize].address).collect();
-            let _ = i;
             Arc::new(Mutex::new(ControllerSim::new(map, &addresses)))
         })
         .collect()
@@ -118,13 +116,25 @@ pub async fn start(site: Arc<Site>, options: SimOptions) -> io::Result<RunningSi
         ));
     }
     let wanted = listen_addresses(&site, &options.listen).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
-    let controllers = controllers_for(&site);
-    let mut tasks = JoinSet::new();
-    let mut addresses = Vec::with_capacity(wanted.len());
-    for ((addr, controller), c) in wanted.iter().zip(&controllers).zip(&site.layout.controllers) {
+    let mut listeners = Vec::with_capacity(wanted.len());
+    for (addr, c) in wanted.iter().zip(&site.layout.controllers) {
         let listener = TcpListener::bind(addr).await.map_err(|e| {
             io::Error::new(e.kind(), format!("controller {:?}: cannot listen on {addr}: {e}", c.name))
         })?;
+        listeners.push(listener);
+    }
+    // Controllers are complete (watchdog set, clock running) before the first client connects.
+    let controllers = controllers_for(&site);
+    let engine = Engine::new(site.clone(), controllers.clone(), options.config);
+    for c in &controllers {
+        let mut c = c.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+        let timeout = c.map().header.watchdog_timeout_ms;
+        let _ = c.write_registers(timeout, &[WATCHDOG_TIMEOUT_MS], 1);
+        c.tick(0, (engine.now_ms() / 1000) as u32, options.speed.round() as u16);
+    }
+    let mut tasks = JoinSet::new();
+    let mut addresses = Vec::with_capacity(wanted.len());
+    for ((listener, controller), c) in listeners.into_iter().zip(&controllers).zip(&site.layout.controllers) {
         let local = listener.local_addr()?;
         tracing::info!(controller = %c.name, %local, unit = c.unit_id, "serving Modbus TCP");
         addresses.push(local);
@@ -135,12 +145,6 @@ pub async fn start(site: Arc<Site>, options: SimOptions) -> io::Result<RunningSi
             }
         });
     }
-    for c in &controllers {
-        let mut c = c.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let timeout = c.map().header.watchdog_timeout_ms;
-        let _ = c.write_registers(timeout, &[WATCHDOG_TIMEOUT_MS], 1);
-    }
-    let engine = Engine::new(site, controllers.clone(), options.config);
     tasks.spawn(drive(engine, controllers.clone(), options.speed));
     Ok(RunningSim { addresses, controllers, tasks })
 }
