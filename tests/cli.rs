@@ -160,7 +160,17 @@ fn read_register(addr: &str, register: u16) -> u16 {
 fn sim_serves_every_controller_and_stops_cleanly_on_sigint() {
     use std::io::{BufRead, BufReader};
     let mut child = Command::new(env!("CARGO_BIN_EXE_picktwin"))
-        .args(["sim", "--layout", "layouts/pharma_dc.ron", "--listen", "127.0.0.1:0", "--speed", "60", "--seed", "3"])
+        .args([
+            "sim",
+            "--layout",
+            "layouts/pharma_dc.ron",
+            "--listen",
+            "127.0.0.1:0",
+            "--speed",
+            "60",
+            "--seed",
+            "3",
+        ])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .stdout(std::process::Stdio::piped())
         .stderr(std::process::Stdio::piped())
@@ -172,7 +182,11 @@ fn sim_serves_every_controller_and_stops_cleanly_on_sigint() {
         .take(8)
         .map(|l| {
             let l = l.unwrap();
-            l.split(" listening on ").nth(1).and_then(|r| r.split(' ').next()).unwrap_or_else(|| panic!("{l}")).to_owned()
+            l.split(" listening on ")
+                .nth(1)
+                .and_then(|r| r.split(' ').next())
+                .unwrap_or_else(|| panic!("{l}"))
+                .to_owned()
         })
         .collect();
     assert_eq!(addresses.len(), 8, "one line per controller");
@@ -206,5 +220,9 @@ fn sim_refuses_a_bad_speed_and_a_busy_port() {
     let port = busy.local_addr().unwrap().to_string();
     let out = picktwin(&["sim", "--listen", &port]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(text(&out.stderr).contains(&format!("controller \"ptl-1\": cannot listen on {port}")), "{}", text(&out.stderr));
+    assert!(
+        text(&out.stderr).contains(&format!("controller \"ptl-1\": cannot listen on {port}")),
+        "{}",
+        text(&out.stderr)
+    );
 }

@@ -220,7 +220,15 @@ pub fn registers_to_text(regs: &[u16]) -> String {
     let mut s: String = regs
         .iter()
         .flat_map(|r| r.to_be_bytes())
-        .map(|b| if b.is_ascii() && !b.is_ascii_control() { char::from(b) } else if b == 0 { ' ' } else { '?' })
+        .map(|b| {
+            if b.is_ascii() && !b.is_ascii_control() {
+                char::from(b)
+            } else if b == 0 {
+                ' '
+            } else {
+                '?'
+            }
+        })
         .collect();
     s.truncate(s.trim_end().len());
     s

@@ -137,7 +137,8 @@ impl ControllerSim {
         if end > SPACE as u32 {
             return Err(Exception::IllegalDataAddress);
         }
-        let inside = self.valid[table_index(table)].iter().any(|r| r.start <= u32::from(start) && end <= r.end);
+        let inside =
+            self.valid[table_index(table)].iter().any(|r| r.start <= u32::from(start) && end <= r.end);
         if inside { Ok(usize::from(start)..end as usize) } else { Err(Exception::IllegalDataAddress) }
     }
 
@@ -351,7 +352,8 @@ impl ControllerSim {
     /// Whether a module's confirm or shortage latch is set.
     pub fn latched(&self, address: u16) -> bool {
         let b = &self.map.bits;
-        self.discrete[self.bit(b.confirm_latch, address)] || self.discrete[self.bit(b.shortage_latch, address)]
+        self.discrete[self.bit(b.confirm_latch, address)]
+            || self.discrete[self.bit(b.shortage_latch, address)]
     }
 
     /// Writes holding registers without the host-side checks (the WCS side publishing the
@@ -444,7 +446,11 @@ mod tests {
         assert_eq!(c.read_registers(Table::Input, 65535, 2), Err(Exception::IllegalDataAddress));
         assert_eq!(c.read_bits(Table::Discrete, 0, 2001), Err(Exception::IllegalDataValue));
         assert!(c.read_bits(Table::Discrete, 0, 2000).is_ok());
-        assert_eq!(c.write_registers(1, &[5], 123), Err(Exception::IllegalDataAddress), "module count is read-only");
+        assert_eq!(
+            c.write_registers(1, &[5], 123),
+            Err(Exception::IllegalDataAddress),
+            "module count is read-only"
+        );
         assert!(c.write_registers(4, &[5], 123).is_ok(), "host watchdog is writable");
         assert_eq!(c.write_coils(0, &[]), Err(Exception::IllegalDataValue));
     }

@@ -22,7 +22,8 @@ pub const STEP_MS: u64 = 100;
 const DAY_MS: u64 = 86_400_000;
 /// Relative order release rate per hour from 06:00 to 22:00: a morning peak, a dip at shift
 /// change, an afternoon peak.
-const HOURLY_WEIGHTS: [f64; 16] = [0.6, 0.9, 1.2, 1.3, 1.3, 1.1, 0.9, 0.9, 1.1, 1.2, 1.2, 1.0, 0.9, 0.8, 0.7, 0.5];
+const HOURLY_WEIGHTS: [f64; 16] =
+    [0.6, 0.9, 1.2, 1.3, 1.3, 1.1, 0.9, 0.9, 1.1, 1.2, 1.2, 1.0, 0.9, 0.8, 0.7, 0.5];
 const FIRST_HOUR: u64 = 6;
 
 /// What the simulation does, all of it reproducible from `seed`.
@@ -439,7 +440,13 @@ impl Engine {
         let layout = &self.site.layout;
         let has = |z: usize, zones: &[ZonePick]| !zones[z].fast.is_empty();
         let of_kind = |kind: ZoneKind| {
-            layout.zones.iter().enumerate().filter(|&(z, zone)| zone.kind == kind && has(z, &self.zones)).map(|(z, _)| z).next()
+            layout
+                .zones
+                .iter()
+                .enumerate()
+                .filter(|&(z, zone)| zone.kind == kind && has(z, &self.zones))
+                .map(|(z, _)| z)
+                .next()
         };
         let roll = self.rng.unit();
         if roll < self.config.cold_share
@@ -511,7 +518,11 @@ impl Engine {
         let key = |l: &Line, s: &Self| {
             let m = &s.site.modules[l.module as usize];
             let a = s.module_aisle[l.module as usize];
-            let along = if s.aisles.get(a as usize).is_none_or(|g| g.along_x) { m.position[0] } else { m.position[1] };
+            let along = if s.aisles.get(a as usize).is_none_or(|g| g.along_x) {
+                m.position[0]
+            } else {
+                m.position[1]
+            };
             (a, (along * 100.0) as i64)
         };
         lines.sort_by_key(|l| key(l, self));
@@ -548,11 +559,14 @@ impl Engine {
         for i in 0..self.pickers.len() {
             let p = &self.pickers[i];
             let on_shift = (p.shift.0..p.shift.1).contains(&day_s);
-            let on_break = p.breaks.iter().find(|(start, min)| (*start..start + min * 60).contains(&day_s)).copied();
+            let on_break =
+                p.breaks.iter().find(|(start, min)| (*start..start + min * 60).contains(&day_s)).copied();
             let next = match p.task {
                 Task::Absent if on_shift && on_break.is_none() => Some(Task::Idle),
                 Task::Idle if !on_shift => Some(Task::Absent),
-                Task::Idle => on_break.map(|(start, min)| Task::Break { until_ms: self.now_ms + (start + min * 60 - day_s) * 1000 }),
+                Task::Idle => on_break.map(|(start, min)| Task::Break {
+                    until_ms: self.now_ms + (start + min * 60 - day_s) * 1000,
+                }),
                 Task::Break { until_ms } if self.now_ms >= until_ms => Some(Task::Idle),
                 _ => None,
             };
@@ -596,7 +610,9 @@ impl Engine {
         let waiting: Vec<u32> = self
             .orders
             .values()
-            .filter(|o| o.status == OrderStatus::Active && o.lines.iter().any(|l| l.state == LineState::Waiting))
+            .filter(|o| {
+                o.status == OrderStatus::Active && o.lines.iter().any(|l| l.state == LineState::Waiting)
+            })
             .map(|o| o.id)
             .collect();
         let mut waiting = waiting;
@@ -657,7 +673,13 @@ impl Engine {
     /// Path from the picker's position to `to` (in aisle `to_aisle`, or free floor): along
     /// aisle centrelines to an aisle end, then across the floor on the shortest of a few
     /// straight or L-shaped connections that cross no rack.
-    fn route(&self, from: [f32; 2], from_aisle: Option<usize>, to: [f32; 2], to_aisle: Option<usize>) -> Vec<[f32; 2]> {
+    fn route(
+        &self,
+        from: [f32; 2],
+        from_aisle: Option<usize>,
+        to: [f32; 2],
+        to_aisle: Option<usize>,
+    ) -> Vec<[f32; 2]> {
         if from_aisle.is_some() && from_aisle == to_aisle {
             return vec![to];
         }
@@ -832,7 +854,8 @@ impl Engine {
 
     /// The host side: sees latched modules, acknowledges them and turns them off.
     fn process_latches(&mut self) {
-        let mut lit: Vec<(ModuleIndex, u32, usize)> = self.lit_by.iter().map(|(&m, &(o, k))| (m, o, k)).collect();
+        let mut lit: Vec<(ModuleIndex, u32, usize)> =
+            self.lit_by.iter().map(|(&m, &(o, k))| (m, o, k)).collect();
         lit.sort_unstable();
         for (module, id, k) in lit {
             let m = &self.site.modules[module as usize];
@@ -846,7 +869,9 @@ impl Engine {
                 }
                 let state = c.module_state(address);
                 let cq = map.status_register(address, map.module_status.confirmed_quantity);
-                let picked = c.read_registers(twin_model::register_map::Table::Input, cq as u16, 1).map_or(0, |r| r[0]);
+                let picked = c
+                    .read_registers(twin_model::register_map::Table::Input, cq as u16, 1)
+                    .map_or(0, |r| r[0]);
                 let _ = c.write_coils(ack, &[true]);
                 (state, picked)
             };
@@ -923,7 +948,8 @@ impl Engine {
             let mut block = vec![0u16; usize::from(b.stride)];
             block[usize::from(b.x_cm)] = (p.pos[0] * 100.0).clamp(0.0, 65535.0) as u16;
             block[usize::from(b.y_cm)] = (p.pos[1] * 100.0).clamp(0.0, 65535.0) as u16;
-            block[usize::from(b.heading_cdeg)] = (p.heading.to_degrees().rem_euclid(360.0) * 100.0) as u16 % 36000;
+            block[usize::from(b.heading_cdeg)] =
+                (p.heading.to_degrees().rem_euclid(360.0) * 100.0) as u16 % 36000;
             let state = match p.task {
                 Task::Idle => PickerState::Idle,
                 Task::Absent => PickerState::Absent,
@@ -934,7 +960,10 @@ impl Engine {
             };
             block[usize::from(b.state)] = state as u16;
             let order = match p.task {
-                Task::ToLine { order, .. } | Task::Picking { order, .. } | Task::Decide { order } | Task::ToStation { order } => order,
+                Task::ToLine { order, .. }
+                | Task::Picking { order, .. }
+                | Task::Decide { order }
+                | Task::ToStation { order } => order,
                 _ => 0,
             };
             let [hi, lo] = codes::u32_to_registers(order);

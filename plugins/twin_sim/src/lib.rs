@@ -33,7 +33,8 @@ pub fn controllers_for(site: &Site) -> Vec<SharedController> {
         .iter()
         .map(|plan| {
             let map = site.maps[plan.map].clone();
-            let addresses: Vec<u16> = plan.modules.iter().map(|&m| site.modules[m as usize].address).collect();
+            let addresses: Vec<u16> =
+                plan.modules.iter().map(|&m| site.modules[m as usize].address).collect();
             Arc::new(Mutex::new(ControllerSim::new(map, &addresses)))
         })
         .collect()
@@ -115,7 +116,8 @@ pub async fn start(site: Arc<Site>, options: SimOptions) -> io::Result<RunningSi
             format!("speed {} is outside 1..={MAX_SPEED}", options.speed),
         ));
     }
-    let wanted = listen_addresses(&site, &options.listen).map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
+    let wanted = listen_addresses(&site, &options.listen)
+        .map_err(|e| io::Error::new(io::ErrorKind::InvalidInput, e))?;
     let mut listeners = Vec::with_capacity(wanted.len());
     for (addr, c) in wanted.iter().zip(&site.layout.controllers) {
         let listener = TcpListener::bind(addr).await.map_err(|e| {

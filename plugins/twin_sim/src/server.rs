@@ -138,7 +138,9 @@ fn sanitize_pdu(pdu: &[u8]) -> Option<Vec<u8>> {
         }
         0x10 => {
             let ok = match (u16_at(3), byte_at(5)) {
-                (Some(q), Some(bc)) => (1..=123).contains(&q) && bc == 2 * usize::from(q) && pdu.len() == 6 + bc,
+                (Some(q), Some(bc)) => {
+                    (1..=123).contains(&q) && bc == 2 * usize::from(q) && pdu.len() == 6 + bc
+                }
                 _ => false,
             };
             if ok { None } else { zero_form(&[1]) }

@@ -45,7 +45,10 @@ fn a_day_releases_the_configured_orders_within_ten_percent() {
     let expected = config.orders_per_day;
     assert!((released - expected).abs() <= 0.1 * expected, "{released} orders, expected {expected} ± 10 %");
     // Nothing at night.
-    assert!(events.iter().all(|e| !matches!(e.event, SimEvent::OrderReleased { .. }) || (6 * HOUR..22 * HOUR).contains(&e.at_ms)));
+    assert!(
+        events.iter().all(|e| !matches!(e.event, SimEvent::OrderReleased { .. })
+            || (6 * HOUR..22 * HOUR).contains(&e.at_ms))
+    );
     // Orders are picked, lines confirmed, a few short.
     let picked = events.iter().filter(|e| matches!(e.event, SimEvent::OrderPicked { .. })).count() as f64;
     assert!(picked >= 0.95 * released, "{picked} of {released} orders picked by midnight");
@@ -67,7 +70,8 @@ fn pickers_walk_the_aisles_not_through_racks() {
     for name in ["demo.ron", "pharma_dc.ron"] {
         let site = site(name);
         let footprints: Vec<Rect> = site.layout.racks.iter().map(|r| r.footprint()).collect();
-        let mut engine = Engine::new(site.clone(), controllers_for(&site), SimConfig { seed: 3, ..SimConfig::default() });
+        let mut engine =
+            Engine::new(site.clone(), controllers_for(&site), SimConfig { seed: 3, ..SimConfig::default() });
         let mut moved = 0;
         let mut last = engine.picker_positions();
         for _ in 0..(2 * HOUR / 1000) {
@@ -78,8 +82,15 @@ fn pickers_walk_the_aisles_not_through_racks() {
                     moved += 1;
                 }
                 for (r, f) in footprints.iter().enumerate() {
-                    let inside = a[0] > f.x + 0.01 && a[0] < f.max_x() - 0.01 && a[1] > f.y + 0.01 && a[1] < f.max_y() - 0.01;
-                    assert!(!inside, "{name}: picker {p} at {a:?} inside rack {} ({f})", site.layout.racks[r].id);
+                    let inside = a[0] > f.x + 0.01
+                        && a[0] < f.max_x() - 0.01
+                        && a[1] > f.y + 0.01
+                        && a[1] < f.max_y() - 0.01;
+                    assert!(
+                        !inside,
+                        "{name}: picker {p} at {a:?} inside rack {} ({f})",
+                        site.layout.racks[r].id
+                    );
                 }
                 // At most 1.2 m per simulated second.
                 let d = ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt();
@@ -95,7 +106,8 @@ fn pickers_walk_the_aisles_not_through_racks() {
 fn lit_modules_go_through_the_registers() {
     let site = site("demo.ron");
     let controllers = controllers_for(&site);
-    let mut engine = Engine::new(site.clone(), controllers.clone(), SimConfig { seed: 5, ..SimConfig::default() });
+    let mut engine =
+        Engine::new(site.clone(), controllers.clone(), SimConfig { seed: 5, ..SimConfig::default() });
     let mut seen_lit = false;
     for _ in 0..3600 {
         engine.advance_to(engine.now_ms() + 1000);

@@ -63,10 +63,12 @@ async fn every_function_code() {
     let online = c.read_discrete_inputs(8192, 2000).await.unwrap().unwrap();
     assert_eq!(online.iter().filter(|&&b| b).count(), 199, "one online bit per module");
     assert_eq!(c.read_coils(0, 10).await.unwrap().unwrap(), vec![false; 10]);
-    // FC06 / FC16 / FC23 on the order board (host-writable holding registers).
-    c.write_single_register(30_000, 7).await.unwrap().unwrap();
-    c.write_multiple_registers(30_001, &[8, 9]).await.unwrap().unwrap();
-    let rw = c.read_write_multiple_registers(30_000, 4, 30_003, &[10]).await.unwrap().unwrap();
+    // FC06 / FC16 / FC23 on the order board's last slot (host-writable holding registers; the
+    // simulated WCS fills the board from slot 0).
+    const SCRATCH: u16 = 30_000 + 1999 * 12;
+    c.write_single_register(SCRATCH, 7).await.unwrap().unwrap();
+    c.write_multiple_registers(SCRATCH + 1, &[8, 9]).await.unwrap().unwrap();
+    let rw = c.read_write_multiple_registers(SCRATCH, 4, SCRATCH + 3, &[10]).await.unwrap().unwrap();
     assert_eq!(rw, vec![7, 8, 9, 10]);
     // FC05 / FC15: acknowledge coils self-clear.
     c.write_single_coil(5, true).await.unwrap().unwrap();
@@ -82,12 +84,19 @@ async fn exceptions_follow_the_spec() {
     // 02: outside every block, or running off the address space.
     assert_eq!(c.read_holding_registers(16, 1).await.unwrap(), Err(ExceptionCode::IllegalDataAddress));
     assert_eq!(c.read_input_registers(65_535, 2).await.unwrap(), Err(ExceptionCode::IllegalDataAddress));
-    assert_eq!(c.write_single_register(1, 5).await.unwrap(), Err(ExceptionCode::IllegalDataAddress), "read-only header");
+    assert_eq!(
+        c.write_single_register(1, 5).await.unwrap(),
+        Err(ExceptionCode::IllegalDataAddress),
+        "read-only header"
+    );
     // 03: zero or over the limits.
     assert_eq!(c.read_holding_registers(100, 126).await.unwrap(), Err(ExceptionCode::IllegalDataValue));
     assert_eq!(c.read_holding_registers(100, 0).await.unwrap(), Err(ExceptionCode::IllegalDataValue));
     assert_eq!(c.read_discrete_inputs(0, 2001).await.unwrap(), Err(ExceptionCode::IllegalDataValue));
-    assert_eq!(c.write_multiple_coils(0, &[false; 1969]).await.unwrap(), Err(ExceptionCode::IllegalDataValue));
+    assert_eq!(
+        c.write_multiple_coils(0, &[false; 1969]).await.unwrap(),
+        Err(ExceptionCode::IllegalDataValue)
+    );
     // 01: a function the controller does not implement (FC22 mask write, FC17 report id).
     assert_eq!(c.masked_write_register(30_000, 0xFF, 0).await.unwrap(), Err(ExceptionCode::IllegalFunction));
     let mut s = TcpStream::connect(sim.addresses()[0]).await.unwrap();
@@ -143,7 +152,10 @@ async fn garbage_and_half_frames_affect_only_their_connection() {
     let mut g = TcpStream::connect(addr).await.unwrap();
     g.write_all(b"GET / HTTP/1.1\r\nHost: x\r\n\r\n").await.unwrap();
     let mut buf = [0u8; 16];
-    let n = tokio::time::timeout(Duration::from_secs(2), g.read(&mut buf)).await.expect("closed promptly").unwrap_or(0);
+    let n = tokio::time::timeout(Duration::from_secs(2), g.read(&mut buf))
+        .await
+        .expect("closed promptly")
+        .unwrap_or(0);
     assert_eq!(n, 0, "garbage gets no reply, only a close");
     // Half a frame, then gone.
     let mut h = TcpStream::connect(addr).await.unwrap();
