@@ -60,8 +60,8 @@ pub struct HeaderBlock {
     pub global_command: u16,
     /// Offset of the global command's sequence number.
     pub global_sequence: u16,
-    /// Offset of the controller clock: 32-bit seconds since the shift day began (two
-    /// registers, high word first). Follows the simulator's time acceleration.
+    /// Offset of the controller clock: 32-bit seconds since midnight of the first (simulated)
+    /// day, two registers, high word first. Follows the simulator's time acceleration.
     pub clock_s: u16,
     /// Offset of the clock's speed factor (1 = real time).
     pub clock_speed: u16,
