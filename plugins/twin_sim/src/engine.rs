@@ -333,6 +333,14 @@ impl Engine {
             .collect();
         let obstacles = layout.racks.iter().map(|r| r.footprint()).collect();
         let board_len = site.controller_map(0).map_or(0, |m| usize::from(m.orders.max));
+        let published = site.controller_map(0).map_or(0, |m| usize::from(m.pickers.max));
+        if layout.pickers.len() > published {
+            tracing::warn!(
+                "{} pickers on the roster, but the first controller's map publishes {published}: \
+                 the rest are simulated without a picker block",
+                layout.pickers.len()
+            );
+        }
         let mut engine = Self {
             sequence: vec![0; site.modules.len()],
             pending: vec![Vec::new(); layout.zones.len()],
