@@ -1,0 +1,19 @@
+//! picktwin's live link: polls PTL controllers over Modbus TCP on its own thread, sends only
+//! changes over crossbeam channels (a coalescing one for the view, lossless ones for the
+//! recorder), and applies them to the ECS in [`LinkPlugin`].
+
+pub mod plan;
+mod plugin;
+pub mod poller;
+pub mod reading;
+
+pub use plugin::{
+    ButtonConfirmed, ControllerConnected, ControllerDisconnected, ControllerStale, LightModule, LinkBudget,
+    LinkHealth, LinkPlugin, LinkReceiver, LinkSite, LinkSystems, LinkWriters, ModbusException,
+    ModuleEntities, OrderBoard, Picker, PickerEntities, ShortPick,
+};
+pub use poller::{CommandError, Link, LinkBuilder, LinkCommand, LinkOptions, Snapshot, snapshot};
+pub use reading::{
+    ConnectionState, ControllerHealth, LinkEvent, LinkMessage, LocationText, ModuleReading, OrderSlot,
+    PickerReading,
+};

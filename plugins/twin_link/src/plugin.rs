@@ -1,0 +1,288 @@
+//! The ECS side of the link: entities for modules and pickers, and the hot-path system that
+//! applies the poller's changes to them every frame.
+//!
+//! The system drains the view channel in `PreUpdate` with a per-frame budget, finds entities
+//! through a dense index (module index → `Entity`), writes a component only when its value
+//! really changed (so `Changed<LightModule>` means something), and never inserts or removes
+//! components (no archetype moves) or allocates in steady state.
+
+use std::sync::Arc;
+
+use bevy_app::{App, Plugin, PreUpdate, Startup};
+use bevy_ecs::prelude::*;
+use crossbeam_channel::{Receiver, TryRecvError};
+use twin_model::{ModuleIndex, Site};
+
+use crate::reading::{ControllerHealth, LinkEvent, LinkMessage, ModuleReading, OrderSlot, PickerReading};
+
+/// Applies the live link to the ECS.
+pub struct LinkPlugin;
+
+impl Plugin for LinkPlugin {
+    fn build(&self, app: &mut App) {
+        app.init_resource::<ModuleEntities>()
+            .init_resource::<PickerEntities>()
+            .init_resource::<OrderBoard>()
+            .init_resource::<LinkHealth>()
+            .init_resource::<LinkBudget>()
+            .add_message::<ControllerConnected>()
+            .add_message::<ControllerDisconnected>()
+            .add_message::<ControllerStale>()
+            .add_message::<ModbusException>()
+            .add_message::<ButtonConfirmed>()
+            .add_message::<ShortPick>()
+            .configure_sets(Startup, LinkSystems::Spawn)
+            .configure_sets(PreUpdate, LinkSystems::Apply)
+            .add_systems(Startup, spawn_site_entities.in_set(LinkSystems::Spawn))
+            .add_systems(PreUpdate, apply_link_messages.in_set(LinkSystems::Apply));
+    }
+}
+
+/// The link's systems, for ordering others against them.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum LinkSystems {
+    /// Spawns one entity per module and picker of the site (Startup).
+    Spawn,
+    /// Applies the poller's messages (PreUpdate).
+    Apply,
+}
+
+/// The site the link mirrors.
+#[derive(Resource, Clone)]
+pub struct LinkSite(pub Arc<Site>);
+
+/// The view channel from the poller (or a replay source producing the same messages).
+#[derive(Resource)]
+pub struct LinkReceiver(pub Receiver<LinkMessage>);
+
+/// A light module's live state.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LightModule {
+    /// Index into the site's modules.
+    pub index: ModuleIndex,
+    /// Latest reading.
+    pub reading: ModuleReading,
+}
+
+/// A picker's live state.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Picker {
+    /// Index into the roster.
+    pub index: u16,
+    /// Latest reading.
+    pub reading: PickerReading,
+}
+
+/// Module index → entity.
+#[derive(Resource, Default, Debug)]
+pub struct ModuleEntities(pub Vec<Entity>);
+
+/// Picker index → entity.
+#[derive(Resource, Default, Debug)]
+pub struct PickerEntities(pub Vec<Entity>);
+
+/// The order board as published by the WCS side.
+#[derive(Resource, Default, Debug)]
+pub struct OrderBoard {
+    /// Slot contents (`order_id` 0: empty).
+    pub slots: Vec<OrderSlot>,
+}
+
+/// Health of the link, per controller.
+#[derive(Resource, Default, Debug)]
+pub struct LinkHealth {
+    /// By controller index.
+    pub controllers: Vec<ControllerHealth>,
+    /// Messages applied in the last frame.
+    pub applied_last_frame: usize,
+    /// The poller's channel closed: no more data will come.
+    pub source_closed: bool,
+}
+
+/// Most messages applied per frame; the rest wait for the next frame.
+#[derive(Resource, Debug)]
+pub struct LinkBudget(pub usize);
+
+impl Default for LinkBudget {
+    fn default() -> Self {
+        Self(250_000)
+    }
+}
+
+/// A controller connected.
+#[derive(Message, Debug, Clone)]
+pub struct ControllerConnected {
+    /// Controller index.
+    pub controller: u16,
+}
+
+/// A controller's connection failed or dropped.
+#[derive(Message, Debug, Clone)]
+pub struct ControllerDisconnected {
+    /// Controller index.
+    pub controller: u16,
+    /// What happened.
+    pub reason: Arc<str>,
+}
+
+/// A controller has been silent for three poll intervals; its modules are stale.
+#[derive(Message, Debug, Clone)]
+pub struct ControllerStale {
+    /// Controller index.
+    pub controller: u16,
+}
+
+/// A controller answered with a Modbus exception.
+#[derive(Message, Debug, Clone)]
+pub struct ModbusException {
+    /// Controller index.
+    pub controller: u16,
+    /// Function code.
+    pub function: u8,
+    /// Exception code.
+    pub code: u8,
+    /// First address of the request.
+    pub address: u16,
+}
+
+/// A picker confirmed the full quantity at a module.
+#[derive(Message, Debug, Clone)]
+pub struct ButtonConfirmed {
+    /// Module.
+    pub module: ModuleIndex,
+    /// Quantity.
+    pub quantity: u16,
+}
+
+/// A picker confirmed less than asked.
+#[derive(Message, Debug, Clone)]
+pub struct ShortPick {
+    /// Module.
+    pub module: ModuleIndex,
+    /// Asked.
+    pub asked: u16,
+    /// Confirmed.
+    pub picked: u16,
+}
+
+/// One entity per module and picker, indexed densely.
+fn spawn_site_entities(
+    mut commands: Commands,
+    site: Option<Res<LinkSite>>,
+    mut modules: ResMut<ModuleEntities>,
+    mut pickers: ResMut<PickerEntities>,
+    mut health: ResMut<LinkHealth>,
+    mut board: ResMut<OrderBoard>,
+) {
+    let Some(site) = site else { return };
+    let site = &site.0;
+    modules.0 = (0..site.modules.len() as ModuleIndex)
+        .map(|index| commands.spawn(LightModule { index, reading: ModuleReading::default() }).id())
+        .collect();
+    pickers.0 = (0..site.layout.pickers.len() as u16)
+        .map(|index| commands.spawn(Picker { index, reading: PickerReading::default() }).id())
+        .collect();
+    health.controllers = vec![ControllerHealth::default(); site.layout.controllers.len()];
+    let slots = site.controller_map(0).map_or(0, |m| usize::from(m.orders.max));
+    board.slots = vec![OrderSlot::default(); slots];
+}
+
+/// Writers of the link's messages, bundled to keep the system's signature readable.
+#[derive(bevy_ecs::system::SystemParam)]
+pub struct LinkWriters<'w> {
+    connected: MessageWriter<'w, ControllerConnected>,
+    disconnected: MessageWriter<'w, ControllerDisconnected>,
+    stale: MessageWriter<'w, ControllerStale>,
+    exception: MessageWriter<'w, ModbusException>,
+    confirmed: MessageWriter<'w, ButtonConfirmed>,
+    short: MessageWriter<'w, ShortPick>,
+}
+
+/// The hot path: applies up to [`LinkBudget`] messages from the channel.
+#[expect(clippy::too_many_arguments, reason = "a system's parameters are its data access")]
+fn apply_link_messages(
+    receiver: Option<Res<LinkReceiver>>,
+    budget: Res<LinkBudget>,
+    module_entities: Res<ModuleEntities>,
+    picker_entities: Res<PickerEntities>,
+    mut modules: Query<&mut LightModule>,
+    mut pickers: Query<&mut Picker>,
+    mut board: ResMut<OrderBoard>,
+    mut health: ResMut<LinkHealth>,
+    mut out: LinkWriters,
+) -> Result {
+    let Some(receiver) = receiver else { return Ok(()) };
+    let mut applied = 0;
+    while applied < budget.0 {
+        let msg = match receiver.0.try_recv() {
+            Ok(msg) => msg,
+            Err(TryRecvError::Empty) => break,
+            Err(TryRecvError::Disconnected) => {
+                if !health.source_closed {
+                    tracing::error!("the link's channel closed: no more live data");
+                    health.source_closed = true;
+                }
+                break;
+            }
+        };
+        applied += 1;
+        match msg {
+            LinkMessage::Module { module, reading } => {
+                if let Some(&e) = module_entities.0.get(module as usize)
+                    && let Ok(mut m) = modules.get_mut(e)
+                    && m.reading != reading
+                {
+                    m.reading = reading;
+                }
+            }
+            LinkMessage::Picker { picker, reading } => {
+                if let Some(&e) = picker_entities.0.get(usize::from(picker))
+                    && let Ok(mut p) = pickers.get_mut(e)
+                    && p.reading != reading
+                {
+                    p.reading = reading;
+                }
+            }
+            LinkMessage::Order { slot, order } => {
+                let slot = usize::from(slot);
+                if slot >= board.slots.len() {
+                    board.slots.resize(slot + 1, OrderSlot::default());
+                }
+                if board.slots[slot] != order {
+                    board.slots[slot] = order;
+                }
+            }
+            LinkMessage::Health { controller, health: h } => {
+                let c = usize::from(controller);
+                if c >= health.controllers.len() {
+                    health.controllers.resize(c + 1, ControllerHealth::default());
+                }
+                health.controllers[c] = h;
+            }
+            LinkMessage::Event(event) => match event {
+                LinkEvent::Connected { controller } => {
+                    out.connected.write(ControllerConnected { controller });
+                }
+                LinkEvent::Disconnected { controller, reason } => {
+                    out.disconnected.write(ControllerDisconnected { controller, reason });
+                }
+                LinkEvent::Stale { controller } => {
+                    out.stale.write(ControllerStale { controller });
+                }
+                LinkEvent::Exception { controller, function, code, address } => {
+                    out.exception.write(ModbusException { controller, function, code, address });
+                }
+                LinkEvent::Confirmed { module, quantity } => {
+                    out.confirmed.write(ButtonConfirmed { module, quantity });
+                }
+                LinkEvent::Shortage { module, asked, picked } => {
+                    out.short.write(ShortPick { module, asked, picked });
+                }
+            },
+        }
+    }
+    if health.applied_last_frame != applied {
+        health.applied_last_frame = applied;
+    }
+    Ok(())
+}

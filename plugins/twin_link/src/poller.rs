@@ -1,0 +1,948 @@
+//! The Modbus poller: one persistent connection per controller on the link's own thread (a
+//! tokio runtime), every connect and request under a timeout, reconnect with capped
+//! exponential backoff, stale detection, and only changes sent on.
+//!
+//! tokio-modbus has neither timeouts nor reconnects, and a reply arriving after a timeout would
+//! be taken as the answer to the next request, so any timeout or transport error drops the
+//! connection. A Modbus exception keeps it.
+
+use std::collections::{HashMap, VecDeque};
+use std::io;
+use std::sync::{Arc, Mutex, PoisonError};
+use std::time::{Duration, Instant, SystemTime};
+
+use crossbeam_channel::{Receiver, Sender, TrySendError};
+use tokio::net::TcpStream;
+use tokio_modbus::client::{Client as _, Context, Writer};
+use tokio_modbus::prelude::{ExceptionCode, Request, Response, Slave};
+use twin_model::register_map::Table;
+use twin_model::{ModuleIndex, RegisterMap, Site, codes};
+
+use crate::plan::{Block, PlanInput, Read, ReadPlan, plan};
+use crate::reading::{
+    ConnectionState, ControllerHealth, Image, LinkEvent, LinkMessage, ModuleReading, OrderSlot,
+    PickerReading, decode_module, decode_order, decode_picker,
+};
+
+/// How the link behaves.
+#[derive(Debug, Clone)]
+pub struct LinkOptions {
+    /// Limit for every connect and every request.
+    pub timeout: Duration,
+    /// First reconnect delay.
+    pub backoff_min: Duration,
+    /// Longest reconnect delay.
+    pub backoff_max: Duration,
+    /// Capacity of the view channel; beyond it, module states coalesce.
+    pub view_capacity: usize,
+    /// Whether write commands (acknowledge, lamp test) may reach controllers.
+    pub allow_writes: bool,
+}
+
+impl Default for LinkOptions {
+    fn default() -> Self {
+        Self {
+            timeout: Duration::from_secs(1),
+            backoff_min: Duration::from_millis(100),
+            backoff_max: Duration::from_secs(5),
+            view_capacity: 65_536,
+            allow_writes: false,
+        }
+    }
+}
+
+/// A write the user asked for explicitly.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum LinkCommand {
+    /// Clear a module's confirm and shortage latches (acknowledge coil).
+    Acknowledge {
+        /// Module.
+        module: ModuleIndex,
+    },
+    /// Lamp test on a controller (every module shows 8s for a few seconds).
+    LampTest {
+        /// Controller index.
+        controller: u16,
+    },
+}
+
+/// Why the link refused a command.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CommandError {
+    /// The link was started read-only.
+    #[error(
+        "picktwin is read-only: it never writes to a controller unless started with --allow-writes \
+         (needed to acknowledge latches or run a lamp test)"
+    )]
+    ReadOnly,
+    /// The module or controller does not exist.
+    #[error("no such module or controller")]
+    Unknown,
+    /// The link has stopped.
+    #[error("the link has stopped")]
+    Stopped,
+}
+
+/// Where each message goes: the coalescing view channel and any lossless subscribers.
+struct Outbox {
+    view: Sender<LinkMessage>,
+    lossless: Vec<Sender<LinkMessage>>,
+    /// Latest state per key waiting for room in the view channel.
+    pending_modules: HashMap<ModuleIndex, ModuleReading>,
+    pending_pickers: HashMap<u16, PickerReading>,
+    pending_orders: HashMap<u16, OrderSlot>,
+    pending_health: HashMap<u16, ControllerHealth>,
+    pending_events: VecDeque<LinkEvent>,
+    coalesced: Arc<std::sync::atomic::AtomicU64>,
+}
+
+/// Events kept while the view is full; the oldest are dropped (and counted) past this.
+const MAX_PENDING_EVENTS: usize = 10_000;
+
+impl Outbox {
+    fn publish(&mut self, msg: LinkMessage) {
+        self.lossless.retain(|s| s.send(msg.clone()).is_ok());
+        if self.has_pending() {
+            self.flush();
+        }
+        if self.has_pending() {
+            self.coalesce(msg);
+            return;
+        }
+        if let Err(TrySendError::Full(msg)) = self.view.try_send(msg) {
+            self.coalesce(msg);
+        }
+    }
+
+    fn has_pending(&self) -> bool {
+        !(self.pending_modules.is_empty()
+            && self.pending_pickers.is_empty()
+            && self.pending_orders.is_empty()
+            && self.pending_health.is_empty()
+            && self.pending_events.is_empty())
+    }
+
+    fn coalesce(&mut self, msg: LinkMessage) {
+        let replaced = match msg {
+            LinkMessage::Module { module, reading } => self.pending_modules.insert(module, reading).is_some(),
+            LinkMessage::Picker { picker, reading } => self.pending_pickers.insert(picker, reading).is_some(),
+            LinkMessage::Order { slot, order } => self.pending_orders.insert(slot, order).is_some(),
+            LinkMessage::Health { controller, health } => {
+                self.pending_health.insert(controller, health).is_some()
+            }
+            LinkMessage::Event(e) => {
+                self.pending_events.push_back(e);
+                let over = self.pending_events.len() > MAX_PENDING_EVENTS;
+                if over {
+                    self.pending_events.pop_front();
+                }
+                over
+            }
+        };
+        if replaced {
+            self.coalesced.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        }
+    }
+
+    /// Moves pending messages into the view channel while it has room.
+    fn flush(&mut self) {
+        macro_rules! drain {
+            ($map:expr, $make:expr) => {
+                while let Some((&k, &v)) = $map.iter().next() {
+                    match self.view.try_send($make(k, v)) {
+                        Ok(()) => {
+                            $map.remove(&k);
+                        }
+                        Err(_) => return,
+                    }
+                }
+            };
+        }
+        while let Some(e) = self.pending_events.front() {
+            if self.view.try_send(LinkMessage::Event(e.clone())).is_err() {
+                return;
+            }
+            self.pending_events.pop_front();
+        }
+        drain!(self.pending_health, |controller, health| LinkMessage::Health { controller, health });
+        drain!(self.pending_modules, |module, reading| LinkMessage::Module { module, reading });
+        drain!(self.pending_pickers, |picker, reading| LinkMessage::Picker { picker, reading });
+        drain!(self.pending_orders, |slot, order| LinkMessage::Order { slot, order });
+    }
+}
+
+type SharedOutbox = Arc<Mutex<Outbox>>;
+
+fn publish(outbox: &SharedOutbox, msg: LinkMessage) {
+    outbox.lock().unwrap_or_else(PoisonError::into_inner).publish(msg);
+}
+
+/// What one controller task polls.
+#[derive(Debug, Clone)]
+pub struct Target {
+    /// Controller index in the layout.
+    pub index: u16,
+    /// Controller name (for logs and errors).
+    pub name: String,
+    /// `host:port`.
+    pub endpoint: String,
+    /// Modbus unit id.
+    pub unit: u8,
+    /// Poll interval.
+    pub interval: Duration,
+    /// Its register map.
+    pub map: RegisterMap,
+    /// `(address, module)` of every module it drives, by address.
+    pub modules: Vec<(u16, ModuleIndex)>,
+    /// The reads of one cycle.
+    pub plan: ReadPlan,
+}
+
+/// The poll targets of a site; `endpoints` overrides controller addresses (index, host:port).
+pub fn targets(site: &Site, endpoints: &HashMap<usize, String>) -> Vec<Target> {
+    site.layout
+        .controllers
+        .iter()
+        .enumerate()
+        .map(|(i, c)| {
+            let map = site.maps[site.controllers[i].map].clone();
+            let modules: Vec<(u16, ModuleIndex)> =
+                site.controllers[i].modules.iter().map(|&m| (site.modules[m as usize].address, m)).collect();
+            let span = modules.last().map_or(0, |(a, _)| a + 1);
+            // The layout's first controller also publishes pickers and the order board.
+            let first = i == 0;
+            let pickers = if first { site.layout.pickers.len().min(usize::from(u16::MAX)) as u16 } else { 0 };
+            let plan = plan(&map, PlanInput { span, pickers, board: first });
+            Target {
+                index: i as u16,
+                name: c.name.clone(),
+                endpoint: endpoints.get(&i).cloned().unwrap_or_else(|| c.address.clone()),
+                unit: c.unit_id,
+                interval: Duration::from_millis(u64::from(c.poll_interval_ms)),
+                map,
+                modules,
+                plan,
+            }
+        })
+        .collect()
+}
+
+/// Why a poll cycle failed.
+#[derive(Debug)]
+pub enum PollError {
+    /// No answer within the timeout.
+    Timeout,
+    /// The connection broke or a reply could not be decoded.
+    Transport(String),
+    /// The reply had fewer values than asked.
+    Short {
+        /// Asked for.
+        asked: u16,
+        /// Got.
+        got: usize,
+    },
+    /// The controller answered with an exception.
+    Exception {
+        /// Function code.
+        function: u8,
+        /// Exception code.
+        code: u8,
+        /// First address.
+        address: u16,
+    },
+}
+
+impl std::fmt::Display for PollError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            PollError::Timeout => write!(f, "no answer within the timeout"),
+            PollError::Transport(e) => write!(f, "{e}"),
+            PollError::Short { asked, got } => write!(f, "short response: asked for {asked}, got {got}"),
+            PollError::Exception { function, code, address } => {
+                write!(f, "exception {code:02X} to function {function:02X} at address {address}")
+            }
+        }
+    }
+}
+
+fn exception_code(e: ExceptionCode) -> u8 {
+    match e {
+        ExceptionCode::IllegalFunction => 1,
+        ExceptionCode::IllegalDataAddress => 2,
+        ExceptionCode::IllegalDataValue => 3,
+        ExceptionCode::ServerDeviceFailure => 4,
+        ExceptionCode::Acknowledge => 5,
+        ExceptionCode::ServerDeviceBusy => 6,
+        ExceptionCode::MemoryParityError => 8,
+        ExceptionCode::GatewayPathUnavailable => 0x0A,
+        ExceptionCode::GatewayTargetDevice => 0x0B,
+        ExceptionCode::Custom(c) => c,
+    }
+}
+
+/// Issues one read under the timeout; checks the response length.
+async fn read(
+    ctx: &mut Context,
+    r: Read,
+    timeout: Duration,
+    latency: &mut Latency,
+) -> Result<Vec<u16>, PollError> {
+    let started = Instant::now();
+    let function = match r.table {
+        Table::Coils => 1,
+        Table::Discrete => 2,
+        Table::Holding => 3,
+        Table::Input => 4,
+    };
+    // `Client::call` rather than the `Reader` helpers: those assert (and panic, in debug
+    // builds) on a short bit response; lengths are checked here instead.
+    let request = match r.table {
+        Table::Holding => Request::ReadHoldingRegisters(r.start, r.count),
+        Table::Input => Request::ReadInputRegisters(r.start, r.count),
+        Table::Discrete => Request::ReadDiscreteInputs(r.start, r.count),
+        Table::Coils => Request::ReadCoils(r.start, r.count),
+    };
+    let response = tokio::time::timeout(timeout, ctx.call(request))
+        .await
+        .map_err(|_| PollError::Timeout)?
+        .map_err(|e| PollError::Transport(e.to_string()))?
+        .map_err(|e| PollError::Exception { function, code: exception_code(e), address: r.start })?;
+    let result: Vec<u16> = match response {
+        Response::ReadHoldingRegisters(words) | Response::ReadInputRegisters(words) => words,
+        Response::ReadCoils(bits) | Response::ReadDiscreteInputs(bits) => {
+            bits.into_iter().map(u16::from).collect()
+        }
+        other => return Err(PollError::Transport(format!("unexpected response {other:?}"))),
+    };
+    latency.record(started.elapsed());
+    // Bit replies are padded to whole bytes; register replies must match exactly.
+    let enough = match r.table {
+        Table::Holding | Table::Input => result.len() == usize::from(r.count),
+        Table::Discrete | Table::Coils => result.len() >= usize::from(r.count),
+    };
+    if !enough {
+        return Err(PollError::Short { asked: r.count, got: result.len() });
+    }
+    let mut result = result;
+    result.truncate(usize::from(r.count));
+    Ok(result)
+}
+
+/// Request latencies over a sliding window.
+#[derive(Debug)]
+pub(crate) struct Latency {
+    ring: [u32; 512],
+    len: usize,
+    at: usize,
+    scratch: [u32; 512],
+}
+
+impl Latency {
+    fn new() -> Self {
+        Self { ring: [0; 512], len: 0, at: 0, scratch: [0; 512] }
+    }
+
+    fn record(&mut self, d: Duration) {
+        self.ring[self.at] = d.as_micros().min(u128::from(u32::MAX)) as u32;
+        self.at = (self.at + 1) % self.ring.len();
+        self.len = (self.len + 1).min(self.ring.len());
+    }
+
+    /// p50 and p99 in microseconds.
+    fn percentiles(&mut self) -> (u32, u32) {
+        if self.len == 0 {
+            return (0, 0);
+        }
+        let s = &mut self.scratch[..self.len];
+        s.copy_from_slice(&self.ring[..self.len]);
+        s.sort_unstable();
+        (s[s.len() / 2], s[(s.len() * 99 / 100).min(s.len() - 1)])
+    }
+}
+
+/// The state of one controller between cycles.
+struct Poller {
+    target: Target,
+    image: Image,
+    modules: Vec<ModuleReading>,
+    pickers: Vec<PickerReading>,
+    orders: Vec<OrderSlot>,
+    /// Highest used order slot seen, to read the used prefix of the board every cycle.
+    board_high: usize,
+    board_rolling: usize,
+    health: ControllerHealth,
+    last_good: Option<Instant>,
+    latency: Latency,
+    first_poll: bool,
+}
+
+impl Poller {
+    fn new(target: Target) -> Self {
+        let image = Image::for_plan(&target.plan);
+        let n = target.modules.len();
+        let pickers = target
+            .plan
+            .span(Block::Pickers)
+            .map_or(0, |s| s.len as usize / usize::from(target.map.pickers.stride.max(1)));
+        let slots = if target.plan.board.is_empty() { 0 } else { usize::from(target.map.orders.max) };
+        Self {
+            image,
+            modules: vec![ModuleReading::default(); n],
+            pickers: vec![PickerReading::default(); pickers],
+            orders: vec![OrderSlot::default(); slots],
+            board_high: 0,
+            board_rolling: 0,
+            health: ControllerHealth::default(),
+            last_good: None,
+            latency: Latency::new(),
+            first_poll: true,
+            target,
+        }
+    }
+
+    /// Board reads this cycle: every read up to the highest used slot, plus one rolling read
+    /// beyond it, so a full sweep of an idle board costs one read per cycle.
+    fn board_reads(&mut self) -> Vec<Read> {
+        let board = &self.target.plan.board;
+        if board.is_empty() {
+            return Vec::new();
+        }
+        let stride = usize::from(self.target.map.orders.stride.max(1));
+        let slots_per_read = (usize::from(board[0].count) / stride).max(1);
+        let used = (self.board_high / slots_per_read + 1).min(board.len());
+        let mut reads = board[..used].to_vec();
+        if used < board.len() {
+            let tail = board.len() - used;
+            self.board_rolling = (self.board_rolling + 1) % tail;
+            reads.push(board[used + self.board_rolling]);
+        }
+        reads
+    }
+
+    /// One full cycle: every planned read, then decode and publish what changed.
+    async fn cycle(
+        &mut self,
+        ctx: &mut Context,
+        timeout: Duration,
+        outbox: &SharedOutbox,
+    ) -> Result<(), PollError> {
+        for r in self.target.plan.reads.clone() {
+            let values = read(ctx, r, timeout, &mut self.latency).await?;
+            self.image.store(r.table, r.start, values.iter().copied());
+        }
+        let board_reads = self.board_reads();
+        let mut board_values = Vec::with_capacity(board_reads.len());
+        for r in board_reads {
+            board_values.push((r, read(ctx, r, timeout, &mut self.latency).await?));
+        }
+        self.publish_changes(board_values, outbox);
+        Ok(())
+    }
+
+    fn publish_changes(&mut self, board: Vec<(Read, Vec<u16>)>, outbox: &SharedOutbox) {
+        let map = &self.target.map;
+        for (k, &(address, module)) in self.target.modules.iter().enumerate() {
+            let reading = decode_module(map, &self.image, address);
+            let prev = self.modules[k];
+            if reading != prev || self.first_poll {
+                self.modules[k] = reading;
+                publish(outbox, LinkMessage::Module { module, reading });
+                if reading.confirm_latch && !prev.confirm_latch && !self.first_poll {
+                    publish(
+                        outbox,
+                        LinkMessage::Event(LinkEvent::Confirmed {
+                            module,
+                            quantity: reading.confirmed_quantity,
+                        }),
+                    );
+                }
+                if reading.shortage_latch && !prev.shortage_latch && !self.first_poll {
+                    let e = LinkEvent::Shortage {
+                        module,
+                        asked: reading.quantity,
+                        picked: reading.confirmed_quantity,
+                    };
+                    publish(outbox, LinkMessage::Event(e));
+                }
+            }
+        }
+        for i in 0..self.pickers.len() {
+            let reading = decode_picker(map, &self.image, i as u16);
+            if reading != self.pickers[i] || self.first_poll {
+                self.pickers[i] = reading;
+                publish(outbox, LinkMessage::Picker { picker: i as u16, reading });
+            }
+        }
+        let stride = usize::from(map.orders.stride.max(1));
+        for (r, values) in board {
+            let first_slot = (usize::from(r.start) - usize::from(map.orders.base)) / stride;
+            for (k, regs) in values.chunks(stride).enumerate() {
+                let slot = first_slot + k;
+                let Some(prev) = self.orders.get(slot).copied() else { continue };
+                let order = decode_order(map, regs);
+                if order.is_used() {
+                    self.board_high = self.board_high.max(slot);
+                }
+                if order != prev {
+                    self.orders[slot] = order;
+                    publish(outbox, LinkMessage::Order { slot: slot as u16, order });
+                }
+            }
+        }
+        // Let the used prefix shrink when its top slots empty out.
+        while self.board_high > 0 && !self.orders.get(self.board_high).is_some_and(OrderSlot::is_used) {
+            self.board_high -= 1;
+        }
+        self.first_poll = false;
+    }
+
+    /// Marks every module stale (the scene greys them) once the controller has been silent for
+    /// three intervals.
+    fn check_stale(&mut self, outbox: &SharedOutbox) {
+        if self.health.stale {
+            return;
+        }
+        let silent = self.last_good.is_none_or(|t| t.elapsed() > self.target.interval * 3);
+        if !silent {
+            return;
+        }
+        self.health.stale = true;
+        tracing::warn!(controller = %self.target.name, "no complete poll for 3 intervals: stale");
+        publish(outbox, LinkMessage::Event(LinkEvent::Stale { controller: self.target.index }));
+        for (k, &(_, module)) in self.target.modules.iter().enumerate() {
+            self.modules[k].stale = true;
+            publish(outbox, LinkMessage::Module { module, reading: self.modules[k] });
+        }
+        self.publish_health(outbox);
+    }
+
+    fn publish_health(&mut self, outbox: &SharedOutbox) {
+        let (p50, p99) = self.latency.percentiles();
+        self.health.latency_p50_us = p50;
+        self.health.latency_p99_us = p99;
+        publish(outbox, LinkMessage::Health { controller: self.target.index, health: self.health });
+    }
+}
+
+/// Opens a connection: connect under the timeout, no Nagle delay, TCP keepalive so a
+/// half-open connection is noticed even while idle.
+async fn connect(endpoint: &str, unit: u8, timeout: Duration) -> io::Result<Context> {
+    let stream = tokio::time::timeout(timeout, TcpStream::connect(endpoint)).await.map_err(|_| {
+        io::Error::new(io::ErrorKind::TimedOut, format!("connect timed out after {timeout:?}"))
+    })??;
+    stream.set_nodelay(true)?;
+    let keepalive =
+        socket2::TcpKeepalive::new().with_time(Duration::from_secs(10)).with_interval(Duration::from_secs(5));
+    socket2::SockRef::from(&stream).set_tcp_keepalive(&keepalive)?;
+    Ok(tokio_modbus::client::tcp::attach_slave(stream, Slave(unit)))
+}
+
+/// Polls one controller forever.
+async fn run_controller(
+    target: Target,
+    options: LinkOptions,
+    outbox: SharedOutbox,
+    mut commands: tokio::sync::mpsc::UnboundedReceiver<LinkCommand>,
+) {
+    let mut p = Poller::new(target);
+    let mut backoff = options.backoff_min;
+    let mut connected_once = false;
+    let mut reported_down = false;
+    loop {
+        p.health.connection =
+            if connected_once { ConnectionState::Disconnected } else { ConnectionState::Connecting };
+        let mut ctx = match connect(&p.target.endpoint, p.target.unit, options.timeout).await {
+            Ok(ctx) => ctx,
+            Err(e) => {
+                p.health.errors += 1;
+                if !reported_down {
+                    reported_down = true;
+                    tracing::warn!(controller = %p.target.name, endpoint = %p.target.endpoint, "cannot connect: {e}");
+                    let reason: Arc<str> = format!("cannot connect to {}: {e}", p.target.endpoint).into();
+                    publish(
+                        &outbox,
+                        LinkMessage::Event(LinkEvent::Disconnected { controller: p.target.index, reason }),
+                    );
+                }
+                p.publish_health(&outbox);
+                sleep_watching_stale(&mut p, backoff, &outbox).await;
+                backoff = (backoff * 2).min(options.backoff_max);
+                continue;
+            }
+        };
+        if connected_once {
+            p.health.reconnects += 1;
+        }
+        connected_once = true;
+        backoff = options.backoff_min;
+        p.health.connection = ConnectionState::Connected;
+        tracing::info!(controller = %p.target.name, endpoint = %p.target.endpoint, "connected");
+        publish(&outbox, LinkMessage::Event(LinkEvent::Connected { controller: p.target.index }));
+        let mut ticker = tokio::time::interval(p.target.interval);
+        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        let error = loop {
+            ticker.tick().await;
+            while let Ok(cmd) = commands.try_recv() {
+                if let Err(e) = execute(&mut ctx, &p, cmd, options.timeout).await {
+                    tracing::warn!(controller = %p.target.name, "command {cmd:?} failed: {e}");
+                }
+            }
+            match p.cycle(&mut ctx, options.timeout, &outbox).await {
+                Ok(()) => {
+                    p.last_good = Some(Instant::now());
+                    p.health.last_good_poll = Some(SystemTime::now());
+                    p.health.polls += 1;
+                    if p.health.stale {
+                        p.health.stale = false;
+                        tracing::info!(controller = %p.target.name, "fresh data again");
+                    }
+                    p.publish_health(&outbox);
+                }
+                Err(e @ PollError::Exception { function, code, address }) => {
+                    p.health.exceptions += 1;
+                    tracing::debug!(controller = %p.target.name, "{e}");
+                    let ev = LinkEvent::Exception { controller: p.target.index, function, code, address };
+                    publish(&outbox, LinkMessage::Event(ev));
+                    p.check_stale(&outbox);
+                    p.publish_health(&outbox);
+                }
+                Err(e) => break e,
+            }
+        };
+        p.health.errors += 1;
+        p.health.connection = ConnectionState::Disconnected;
+        tracing::warn!(controller = %p.target.name, "connection dropped: {error}");
+        let reason: Arc<str> = error.to_string().into();
+        publish(&outbox, LinkMessage::Event(LinkEvent::Disconnected { controller: p.target.index, reason }));
+        reported_down = true;
+        drop(ctx);
+        p.publish_health(&outbox);
+        sleep_watching_stale(&mut p, backoff, &outbox).await;
+        backoff = (backoff * 2).min(options.backoff_max);
+    }
+}
+
+/// Sleeps `total`, waking each poll interval to mark the controller stale on time.
+async fn sleep_watching_stale(p: &mut Poller, total: Duration, outbox: &SharedOutbox) {
+    let until = Instant::now() + total;
+    loop {
+        p.check_stale(outbox);
+        let now = Instant::now();
+        if now >= until {
+            return;
+        }
+        tokio::time::sleep((until - now).min(p.target.interval)).await;
+    }
+}
+
+async fn execute(ctx: &mut Context, p: &Poller, cmd: LinkCommand, timeout: Duration) -> Result<(), String> {
+    let map = &p.target.map;
+    let request = async {
+        match cmd {
+            LinkCommand::Acknowledge { module } => {
+                let Some(&(address, _)) = p.target.modules.iter().find(|(_, m)| *m == module) else {
+                    return Ok(Ok(()));
+                };
+                ctx.write_single_coil(map.bits.acknowledge + address, true).await
+            }
+            LinkCommand::LampTest { .. } => {
+                let header = p.image.block(Block::Header);
+                let seq = header.get(usize::from(map.header.global_sequence)).copied().unwrap_or(0);
+                let start = map.header.base + map.header.global_command;
+                ctx.write_multiple_registers(start, &[codes::global::LAMP_TEST, seq.wrapping_add(1)]).await
+            }
+        }
+    };
+    match tokio::time::timeout(timeout, request).await {
+        Err(_) => Err("timed out".into()),
+        Ok(Err(e)) => Err(e.to_string()),
+        Ok(Ok(Err(code))) => Err(format!("exception {code:?}")),
+        Ok(Ok(Ok(()))) => Ok(()),
+    }
+}
+
+/// A running link: the poller thread and the channels out of it.
+pub struct Link {
+    view: Receiver<LinkMessage>,
+    commands: Vec<tokio::sync::mpsc::UnboundedSender<LinkCommand>>,
+    module_controller: Vec<u16>,
+    allow_writes: bool,
+    coalesced: Arc<std::sync::atomic::AtomicU64>,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    thread: Option<std::thread::JoinHandle<()>>,
+}
+
+/// Builds a [`Link`]: subscribers are attached before the first message flows.
+pub struct LinkBuilder {
+    site: Arc<Site>,
+    endpoints: HashMap<usize, String>,
+    options: LinkOptions,
+    lossless: Vec<Sender<LinkMessage>>,
+}
+
+impl LinkBuilder {
+    /// Points controller `index` at `endpoint` (`host:port`) instead of the layout's address.
+    pub fn endpoint(mut self, index: usize, endpoint: impl Into<String>) -> Self {
+        self.endpoints.insert(index, endpoint.into());
+        self
+    }
+
+    /// Sets the options.
+    pub fn options(mut self, options: LinkOptions) -> Self {
+        self.options = options;
+        self
+    }
+
+    /// A subscriber that receives every message, never coalesced (the recorder). It must keep
+    /// up on average: the channel is unbounded.
+    pub fn lossless(&mut self) -> Receiver<LinkMessage> {
+        let (tx, rx) = crossbeam_channel::unbounded();
+        self.lossless.push(tx);
+        rx
+    }
+
+    /// Starts the poller thread.
+    pub fn spawn(self) -> io::Result<Link> {
+        let (view_tx, view_rx) = crossbeam_channel::bounded(self.options.view_capacity.max(1));
+        let coalesced = Arc::new(std::sync::atomic::AtomicU64::new(0));
+        let outbox = Arc::new(Mutex::new(Outbox {
+            view: view_tx,
+            lossless: self.lossless,
+            pending_modules: HashMap::new(),
+            pending_pickers: HashMap::new(),
+            pending_orders: HashMap::new(),
+            pending_health: HashMap::new(),
+            pending_events: VecDeque::new(),
+            coalesced: coalesced.clone(),
+        }));
+        let targets = targets(&self.site, &self.endpoints);
+        let mut module_controller = vec![0u16; self.site.modules.len()];
+        for t in &targets {
+            for &(_, m) in &t.modules {
+                module_controller[m as usize] = t.index;
+            }
+        }
+        let (stop_tx, stop_rx) = tokio::sync::oneshot::channel::<()>();
+        let mut command_txs = Vec::new();
+        let mut command_rxs = Vec::new();
+        for _ in &targets {
+            let (tx, rx) = tokio::sync::mpsc::unbounded_channel();
+            command_txs.push(tx);
+            command_rxs.push(rx);
+        }
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+        let options = self.options.clone();
+        let flush_outbox = outbox.clone();
+        let thread = std::thread::Builder::new().name("picktwin-link".into()).spawn(move || {
+            runtime.block_on(async move {
+                let mut tasks = tokio::task::JoinSet::new();
+                for (t, rx) in targets.into_iter().zip(command_rxs) {
+                    tasks.spawn(run_controller(t, options.clone(), outbox.clone(), rx));
+                }
+                // Pending coalesced states drain as soon as the view makes room, not only when
+                // the next change arrives.
+                tasks.spawn(async move {
+                    let mut tick = tokio::time::interval(Duration::from_millis(10));
+                    loop {
+                        tick.tick().await;
+                        let mut o = flush_outbox.lock().unwrap_or_else(PoisonError::into_inner);
+                        if o.has_pending() {
+                            o.flush();
+                        }
+                    }
+                });
+                let _ = stop_rx.await;
+                tasks.shutdown().await;
+            });
+        })?;
+        Ok(Link {
+            view: view_rx,
+            commands: command_txs,
+            module_controller,
+            allow_writes: self.options.allow_writes,
+            coalesced,
+            stop: Some(stop_tx),
+            thread: Some(thread),
+        })
+    }
+}
+
+impl Link {
+    /// A link for `site`, polling the layout's controller addresses by default.
+    pub fn builder(site: Arc<Site>) -> LinkBuilder {
+        LinkBuilder { site, endpoints: HashMap::new(), options: LinkOptions::default(), lossless: Vec::new() }
+    }
+
+    /// The view channel (bounded, coalescing).
+    pub fn view(&self) -> &Receiver<LinkMessage> {
+        &self.view
+    }
+
+    /// Module states replaced by a newer one while the view was full.
+    pub fn coalesced(&self) -> u64 {
+        self.coalesced.load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    /// Sends a write command; refused unless the link allows writes.
+    pub fn command(&self, cmd: LinkCommand) -> Result<(), CommandError> {
+        if !self.allow_writes {
+            return Err(CommandError::ReadOnly);
+        }
+        let controller = match cmd {
+            LinkCommand::Acknowledge { module } => {
+                *self.module_controller.get(module as usize).ok_or(CommandError::Unknown)?
+            }
+            LinkCommand::LampTest { controller } => controller,
+        };
+        let tx = self.commands.get(usize::from(controller)).ok_or(CommandError::Unknown)?;
+        tx.send(cmd).map_err(|_| CommandError::Stopped)
+    }
+
+    /// Stops the poller and waits for its thread.
+    pub fn stop(mut self) {
+        self.shutdown();
+    }
+
+    fn shutdown(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
+
+impl Drop for Link {
+    fn drop(&mut self) {
+        self.shutdown();
+    }
+}
+
+/// One poll of every controller, for `picktwin snapshot`.
+#[derive(Debug, Clone)]
+pub struct Snapshot {
+    /// Reading of every module, by module index.
+    pub modules: Vec<ModuleReading>,
+    /// Reading of every picker the first controller publishes.
+    pub pickers: Vec<PickerReading>,
+}
+
+/// Connects to every controller (concurrently), polls each once and returns the readings, or
+/// the controllers that failed with their errors.
+pub async fn snapshot(
+    site: &Site,
+    endpoints: &HashMap<usize, String>,
+    timeout: Duration,
+) -> Result<Snapshot, Vec<(String, String)>> {
+    let mut set = tokio::task::JoinSet::new();
+    for target in targets(site, endpoints) {
+        set.spawn(async move {
+            let name = format!("{} ({})", target.name, target.endpoint);
+            let result = async {
+                let mut ctx =
+                    connect(&target.endpoint, target.unit, timeout).await.map_err(|e| e.to_string())?;
+                let mut p = Poller::new(target);
+                let (tx, _rx) = crossbeam_channel::unbounded();
+                let outbox = Arc::new(Mutex::new(Outbox {
+                    view: tx,
+                    lossless: Vec::new(),
+                    pending_modules: HashMap::new(),
+                    pending_pickers: HashMap::new(),
+                    pending_orders: HashMap::new(),
+                    pending_health: HashMap::new(),
+                    pending_events: VecDeque::new(),
+                    coalesced: Arc::default(),
+                }));
+                p.cycle(&mut ctx, timeout, &outbox).await.map_err(|e| e.to_string())?;
+                let _ = ctx.disconnect().await;
+                Ok::<_, String>(p)
+            }
+            .await;
+            (name, result)
+        });
+    }
+    let mut modules = vec![ModuleReading::default(); site.modules.len()];
+    let mut pickers = Vec::new();
+    let mut failed = Vec::new();
+    while let Some(joined) = set.join_next().await {
+        match joined {
+            Ok((_, Ok(p))) => {
+                for (k, &(_, m)) in p.target.modules.iter().enumerate() {
+                    modules[m as usize] = p.modules[k];
+                }
+                if !p.pickers.is_empty() {
+                    pickers = p.pickers.clone();
+                }
+            }
+            Ok((name, Err(e))) => failed.push((name, e)),
+            Err(e) => failed.push(("poll task".into(), e.to_string())),
+        }
+    }
+    if failed.is_empty() {
+        Ok(Snapshot { modules, pickers })
+    } else {
+        failed.sort();
+        Err(failed)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn outbox(capacity: usize) -> (Outbox, Receiver<LinkMessage>, Receiver<LinkMessage>) {
+        let (view, view_rx) = crossbeam_channel::bounded(capacity);
+        let (lossless, lossless_rx) = crossbeam_channel::unbounded();
+        let o = Outbox {
+            view,
+            lossless: vec![lossless],
+            pending_modules: HashMap::new(),
+            pending_pickers: HashMap::new(),
+            pending_orders: HashMap::new(),
+            pending_health: HashMap::new(),
+            pending_events: VecDeque::new(),
+            coalesced: Arc::default(),
+        };
+        (o, view_rx, lossless_rx)
+    }
+
+    fn module(m: ModuleIndex, quantity: u16) -> LinkMessage {
+        LinkMessage::Module { module: m, reading: ModuleReading { quantity, ..ModuleReading::default() } }
+    }
+
+    #[test]
+    fn a_full_view_coalesces_and_the_lossless_path_gets_everything() {
+        let (mut o, view, lossless) = outbox(2);
+        for q in 0..10 {
+            o.publish(module(1, q));
+            o.publish(module(2, q));
+        }
+        assert_eq!(lossless.len(), 20, "the recorder loses nothing");
+        assert_eq!(view.len(), 2);
+        assert_eq!(o.coalesced.load(std::sync::atomic::Ordering::Relaxed), 16, "8 replaced per module");
+        // Latest state wins once there is room.
+        view.try_recv().unwrap();
+        view.try_recv().unwrap();
+        o.flush();
+        let mut latest: Vec<(ModuleIndex, u16)> = view
+            .try_iter()
+            .map(|m| match m {
+                LinkMessage::Module { module, reading } => (module, reading.quantity),
+                _ => unreachable!(),
+            })
+            .collect();
+        latest.sort();
+        assert_eq!(latest, vec![(1, 9), (2, 9)]);
+    }
+
+    #[test]
+    fn latency_percentiles() {
+        let mut l = Latency::new();
+        assert_eq!(l.percentiles(), (0, 0));
+        for us in 1..=100 {
+            l.record(Duration::from_micros(us));
+        }
+        assert_eq!(l.percentiles(), (51, 100));
+    }
+}

@@ -1,0 +1,406 @@
+//! What the link reads, decoded: module, picker and order-board readings, controller health,
+//! and the messages that carry their changes to the view and the recorder.
+//!
+//! Every type here is `Copy` and fixed-size so a delta crosses the channel and lands in a
+//! component without allocating.
+
+use std::fmt;
+use std::sync::Arc;
+use std::time::SystemTime;
+
+use twin_model::register_map::Table;
+use twin_model::{ModuleIndex, RegisterMap, codes};
+
+use crate::plan::{Block, ReadPlan};
+
+/// Location text as a module displays it (up to 16 ASCII characters), stored inline.
+#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+pub struct LocationText {
+    bytes: [u8; 16],
+    len: u8,
+}
+
+impl LocationText {
+    /// Decodes registers packed two characters each, high byte first, trailing blanks removed.
+    pub fn from_registers(regs: &[u16]) -> Self {
+        let mut t = Self::default();
+        for (i, b) in regs.iter().flat_map(|r| r.to_be_bytes()).take(16).enumerate() {
+            t.bytes[i] = if b.is_ascii_graphic() || b == b' ' {
+                b
+            } else if b == 0 {
+                b' '
+            } else {
+                b'?'
+            };
+            t.len = i as u8 + 1;
+        }
+        while t.len > 0 && t.bytes[usize::from(t.len) - 1] == b' ' {
+            t.len -= 1;
+        }
+        t
+    }
+
+    /// The text.
+    pub fn as_str(&self) -> &str {
+        // Only ASCII bytes are ever stored.
+        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")
+    }
+}
+
+impl fmt::Debug for LocationText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{:?}", self.as_str())
+    }
+}
+
+impl fmt::Display for LocationText {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
+/// Everything the link knows about one light module (raw register values; decode with
+/// `twin_model::codes`).
+#[derive(Clone, Copy, PartialEq, Eq, Default, Debug)]
+pub struct ModuleReading {
+    /// Commanded mode.
+    pub mode: u16,
+    /// Red quantity (0xFFFF: blank).
+    pub quantity: u16,
+    /// Green location text.
+    pub location: LocationText,
+    /// LED colour index.
+    pub colour: u16,
+    /// Blink pattern.
+    pub blink: u16,
+    /// Blink period in milliseconds.
+    pub blink_period_ms: u16,
+    /// Job id of the command.
+    pub job: u32,
+    /// Command sequence written by the host.
+    pub sequence: u16,
+    /// Sequence the module applied.
+    pub applied_sequence: u16,
+    /// Module state.
+    pub state: u16,
+    /// Quantity the picker confirmed.
+    pub confirmed_quantity: u16,
+    /// Button presses.
+    pub press_count: u16,
+    /// Fault code.
+    pub fault: u16,
+    /// Confirm latch set.
+    pub confirm_latch: bool,
+    /// Shortage latch set.
+    pub shortage_latch: bool,
+    /// Module online on its bus.
+    pub online: bool,
+    /// The controller has not answered for three poll intervals: this is the last known state.
+    pub stale: bool,
+}
+
+/// One picker's block.
+#[derive(Clone, Copy, PartialEq, Eq, Default, Debug)]
+pub struct PickerReading {
+    /// Plan x in centimetres.
+    pub x_cm: u16,
+    /// Plan y in centimetres.
+    pub y_cm: u16,
+    /// Heading in centidegrees.
+    pub heading_cdeg: u16,
+    /// State.
+    pub state: u16,
+    /// Current order (0: none).
+    pub order: u32,
+}
+
+/// One order-board slot.
+#[derive(Clone, Copy, PartialEq, Eq, Default, Debug)]
+pub struct OrderSlot {
+    /// Order id (0: empty slot).
+    pub order_id: u32,
+    /// Zone index.
+    pub zone: u16,
+    /// Lines in the order.
+    pub lines_total: u16,
+    /// Lines done.
+    pub lines_done: u16,
+    /// Priority.
+    pub priority: u16,
+    /// Status.
+    pub status: u16,
+    /// Picker index (`codes::NO_PICKER`: none).
+    pub picker: u16,
+    /// Release time on the controller clock, seconds.
+    pub release_s: u32,
+}
+
+impl OrderSlot {
+    /// Whether the slot holds an order.
+    pub fn is_used(&self) -> bool {
+        self.order_id != 0 || self.status != 0
+    }
+}
+
+/// Connection state of one controller.
+#[derive(Clone, Copy, PartialEq, Eq, Default, Debug)]
+pub enum ConnectionState {
+    /// Connecting (first attempt or after a failure).
+    #[default]
+    Connecting,
+    /// Polling.
+    Connected,
+    /// Not answering; reconnecting with backoff.
+    Disconnected,
+}
+
+/// Health of one controller's link.
+#[derive(Clone, Copy, PartialEq, Default, Debug)]
+pub struct ControllerHealth {
+    /// Connection state.
+    pub connection: ConnectionState,
+    /// No complete poll for three intervals.
+    pub stale: bool,
+    /// Wall-clock time of the last complete poll.
+    pub last_good_poll: Option<SystemTime>,
+    /// Median request latency over the recent window, microseconds.
+    pub latency_p50_us: u32,
+    /// 99th-percentile request latency, microseconds.
+    pub latency_p99_us: u32,
+    /// Complete poll cycles.
+    pub polls: u64,
+    /// Transport errors, timeouts and malformed responses.
+    pub errors: u64,
+    /// Modbus exception responses.
+    pub exceptions: u64,
+    /// Connections made after the first.
+    pub reconnects: u64,
+}
+
+/// Facts the overlay raises alarms and counters from.
+#[derive(Clone, PartialEq, Eq, Debug)]
+pub enum LinkEvent {
+    /// The link connected to a controller.
+    Connected {
+        /// Controller index.
+        controller: u16,
+    },
+    /// A controller's connection failed or dropped.
+    Disconnected {
+        /// Controller index.
+        controller: u16,
+        /// What happened.
+        reason: Arc<str>,
+    },
+    /// A controller has been silent for three poll intervals.
+    Stale {
+        /// Controller index.
+        controller: u16,
+    },
+    /// A controller answered with a Modbus exception.
+    Exception {
+        /// Controller index.
+        controller: u16,
+        /// Function code of the request.
+        function: u8,
+        /// Exception code.
+        code: u8,
+        /// First address of the request.
+        address: u16,
+    },
+    /// A module's confirm latch was set: the picker confirmed the full quantity.
+    Confirmed {
+        /// Module.
+        module: ModuleIndex,
+        /// Quantity confirmed.
+        quantity: u16,
+    },
+    /// A module's shortage latch was set: the picker confirmed less than asked.
+    Shortage {
+        /// Module.
+        module: ModuleIndex,
+        /// Quantity asked.
+        asked: u16,
+        /// Quantity confirmed.
+        picked: u16,
+    },
+}
+
+/// A change crossing from the poller to its subscribers.
+#[derive(Clone, PartialEq, Debug)]
+pub enum LinkMessage {
+    /// A module's reading changed.
+    Module {
+        /// Module.
+        module: ModuleIndex,
+        /// New reading.
+        reading: ModuleReading,
+    },
+    /// A picker's block changed.
+    Picker {
+        /// Picker index in the roster.
+        picker: u16,
+        /// New reading.
+        reading: PickerReading,
+    },
+    /// An order-board slot changed.
+    Order {
+        /// Slot.
+        slot: u16,
+        /// New content.
+        order: OrderSlot,
+    },
+    /// A controller's health changed.
+    Health {
+        /// Controller index.
+        controller: u16,
+        /// New health.
+        health: ControllerHealth,
+    },
+    /// Something happened.
+    Event(LinkEvent),
+}
+
+/// Register and bit values of one poll cycle, by block.
+#[derive(Debug, Default, Clone)]
+pub struct Image {
+    /// Per planned block: table, start, registers (or bits as 0/1).
+    blocks: Vec<(Block, Table, u16, Vec<u16>)>,
+}
+
+impl Image {
+    /// An empty image shaped like `plan`.
+    pub fn for_plan(plan: &ReadPlan) -> Self {
+        Self {
+            blocks: plan.spans.iter().map(|s| (s.block, s.table, s.start, vec![0; s.len as usize])).collect(),
+        }
+    }
+
+    /// Stores a read's registers (or bits as 0/1) starting at `start` of `table`.
+    pub fn store(&mut self, table: Table, start: u16, values: impl Iterator<Item = u16> + Clone) {
+        for (_, t, s, data) in &mut self.blocks {
+            if *t != table {
+                continue;
+            }
+            let (s, e) = (u32::from(*s), u32::from(*s) + data.len() as u32);
+            for (i, v) in values.clone().enumerate() {
+                let a = u32::from(start) + i as u32;
+                if (s..e).contains(&a) {
+                    data[(a - s) as usize] = v;
+                }
+            }
+        }
+    }
+
+    /// A block's values.
+    pub fn block(&self, block: Block) -> &[u16] {
+        self.blocks.iter().find(|b| b.0 == block).map_or(&[], |b| &b.3)
+    }
+}
+
+/// Decodes module address `a` from an image.
+pub fn decode_module(map: &RegisterMap, image: &Image, a: u16) -> ModuleReading {
+    let c = &map.module_commands;
+    let s = &map.module_status;
+    let cmd = image.block(Block::Commands);
+    let st = image.block(Block::Status);
+    let (ci, si) = (usize::from(a) * usize::from(c.stride), usize::from(a) * usize::from(s.stride));
+    let cf = |off: u16| cmd.get(ci + usize::from(off)).copied().unwrap_or(0);
+    let sf = |off: u16| st.get(si + usize::from(off)).copied().unwrap_or(0);
+    let bit = |block: Block| image.block(block).get(usize::from(a)).is_some_and(|&v| v != 0);
+    let loc = ci + usize::from(c.location);
+    let location = cmd
+        .get(loc..loc + usize::from(c.location_len))
+        .map_or_else(LocationText::default, LocationText::from_registers);
+    ModuleReading {
+        mode: cf(c.mode),
+        quantity: cf(c.quantity),
+        location,
+        colour: cf(c.colour),
+        blink: cf(c.blink),
+        blink_period_ms: cf(c.blink_period_ms),
+        job: codes::registers_to_u32([cf(c.job_id), cf(c.job_id + 1)]),
+        sequence: cf(c.sequence),
+        applied_sequence: sf(s.applied_sequence),
+        state: sf(s.state),
+        confirmed_quantity: sf(s.confirmed_quantity),
+        press_count: sf(s.press_count),
+        fault: sf(s.fault_code),
+        confirm_latch: bit(Block::ConfirmLatch),
+        shortage_latch: bit(Block::ShortageLatch),
+        online: bit(Block::Online),
+        stale: false,
+    }
+}
+
+/// Decodes picker `i` from an image.
+pub fn decode_picker(map: &RegisterMap, image: &Image, i: u16) -> PickerReading {
+    let p = &map.pickers;
+    let data = image.block(Block::Pickers);
+    let base = usize::from(i) * usize::from(p.stride);
+    let f = |off: u16| data.get(base + usize::from(off)).copied().unwrap_or(0);
+    PickerReading {
+        x_cm: f(p.x_cm),
+        y_cm: f(p.y_cm),
+        heading_cdeg: f(p.heading_cdeg),
+        state: f(p.state),
+        order: codes::registers_to_u32([f(p.order_id), f(p.order_id + 1)]),
+    }
+}
+
+/// Decodes order-board slot `slot` from its registers (one stride's worth).
+pub fn decode_order(map: &RegisterMap, regs: &[u16]) -> OrderSlot {
+    let o = &map.orders;
+    let f = |off: u16| regs.get(usize::from(off)).copied().unwrap_or(0);
+    OrderSlot {
+        order_id: codes::registers_to_u32([f(o.order_id), f(o.order_id + 1)]),
+        zone: f(o.zone),
+        lines_total: f(o.lines_total),
+        lines_done: f(o.lines_done),
+        priority: f(o.priority),
+        status: f(o.status),
+        picker: f(o.picker),
+        release_s: codes::registers_to_u32([f(o.release_time_s), f(o.release_time_s + 1)]),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::plan::{PlanInput, plan};
+
+    #[test]
+    fn location_text_trims_and_sanitises() {
+        let mut regs = [0u16; 4];
+        codes::text_to_registers("A1-0312", &mut regs);
+        assert_eq!(LocationText::from_registers(&regs).as_str(), "A1-0312");
+        assert_eq!(LocationText::from_registers(&[0x4142, 0x00FF]).as_str(), "AB ?");
+        assert_eq!(LocationText::from_registers(&[]).as_str(), "");
+    }
+
+    #[test]
+    fn decodes_a_module_from_its_blocks() {
+        let map = RegisterMap::default();
+        let p = plan(&map, PlanInput { span: 4, pickers: 0, board: false });
+        let mut image = Image::for_plan(&p);
+        let mut block = [0u16; 12];
+        block[0] = 1;
+        block[1] = 7;
+        codes::text_to_registers("B2-0111", &mut block[2..6]);
+        block[6] = 1;
+        block[9] = 0;
+        block[10] = 99;
+        block[11] = 5;
+        image.store(Table::Holding, 100 + 3 * 12, block.iter().copied());
+        image.store(Table::Input, 3 * 8, [5u16, 1, 0, 0, 99, 2, 0, 0].into_iter());
+        image.store(Table::Discrete, 8192, [1u16, 1, 1, 1].into_iter());
+        let r = decode_module(&map, &image, 3);
+        assert_eq!(
+            (r.mode, r.quantity, r.location.as_str(), r.colour, r.job, r.sequence),
+            (1, 7, "B2-0111", 1, 99, 5)
+        );
+        assert_eq!((r.applied_sequence, r.state, r.press_count, r.online), (5, 1, 2, true));
+        assert!(!r.confirm_latch);
+        assert_eq!(decode_module(&map, &image, 2).mode, 0);
+    }
+}

@@ -1,0 +1,368 @@
+//! The link against real sockets: the simulator's lights reach the ECS, and faults (controller
+//! down at start, killed and restarted, silent, short replies, exceptions, half-open
+//! connections) end in a clean recovery, with no hang and nothing lost.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use bevy_app::{App, TaskPoolPlugin};
+use crossbeam_channel::Receiver;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+use tokio::net::{TcpListener, TcpStream};
+use twin_link::{
+    ConnectionState, LightModule, Link, LinkEvent, LinkHealth, LinkMessage, LinkOptions, LinkPlugin,
+    LinkReceiver, LinkSite, ModuleEntities,
+};
+use twin_model::register_map::Table;
+use twin_model::{Site, codes};
+use twin_sim::{Listen, RunningSim, SimConfig, SimOptions};
+
+fn demo() -> Arc<Site> {
+    let path = format!("{}/../../layouts/demo.ron", env!("CARGO_MANIFEST_DIR"));
+    Arc::new(Site::load(path).unwrap_or_else(|e| panic!("{e}")))
+}
+
+fn runtime() -> tokio::runtime::Runtime {
+    tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap()
+}
+
+/// A simulator on `addr`; `orders_per_day` 0 keeps the floor still for exact comparisons.
+fn sim(
+    rt: &tokio::runtime::Runtime,
+    site: &Arc<Site>,
+    addr: SocketAddr,
+    orders_per_day: f64,
+    speed: f64,
+) -> RunningSim {
+    let config = SimConfig { seed: 11, orders_per_day, ..SimConfig::default() };
+    rt.block_on(twin_sim::start(site.clone(), SimOptions { listen: Listen::Base(addr), speed, config }))
+        .unwrap()
+}
+
+fn free_port() -> SocketAddr {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap()
+}
+
+fn fast_options() -> LinkOptions {
+    LinkOptions {
+        timeout: Duration::from_millis(300),
+        backoff_min: Duration::from_millis(50),
+        backoff_max: Duration::from_millis(400),
+        ..LinkOptions::default()
+    }
+}
+
+struct Twin {
+    app: App,
+    link: Link,
+    events: Receiver<LinkMessage>,
+    seen: Vec<LinkEvent>,
+}
+
+fn twin(site: &Arc<Site>, endpoint: SocketAddr, options: LinkOptions) -> Twin {
+    let mut builder = Link::builder(site.clone()).endpoint(0, endpoint.to_string()).options(options);
+    let events = builder.lossless();
+    let link = builder.spawn().unwrap();
+    let mut app = App::new();
+    app.add_plugins((TaskPoolPlugin::default(), LinkPlugin))
+        .insert_resource(LinkSite(site.clone()))
+        .insert_resource(LinkReceiver(link.view().clone()));
+    app.update();
+    Twin { app, link, events, seen: Vec::new() }
+}
+
+impl Twin {
+    /// Runs frames (~100 fps) until `cond` holds; false after `limit`.
+    fn until(&mut self, limit: Duration, mut cond: impl FnMut(&mut Twin) -> bool) -> bool {
+        let deadline = Instant::now() + limit;
+        loop {
+            self.app.update();
+            for m in self.events.try_iter() {
+                if let LinkMessage::Event(e) = m {
+                    self.seen.push(e);
+                }
+            }
+            if cond(self) {
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn module(&self, index: usize) -> twin_link::ModuleReading {
+        let e = self.app.world().resource::<ModuleEntities>().0[index];
+        self.app.world().get::<LightModule>(e).unwrap().reading
+    }
+
+    fn health(&self) -> twin_link::ControllerHealth {
+        self.app.world().resource::<LinkHealth>().controllers[0]
+    }
+
+    fn saw(&self, f: impl Fn(&LinkEvent) -> bool) -> bool {
+        self.seen.iter().any(f)
+    }
+}
+
+/// Lights module `address` of the simulated controller as a host would (FC16-equivalent write).
+fn light(sim: &RunningSim, address: u16, quantity: u16, colour: u16, text: &str, seq: u16) {
+    let mut c = sim.controllers()[0].lock().unwrap();
+    let mut block = vec![0u16; 12];
+    block[0] = codes::Mode::Pick as u16;
+    block[1] = quantity;
+    codes::text_to_registers(text, &mut block[2..6]);
+    block[6] = colour;
+    block[11] = seq;
+    c.write_registers(100 + 12 * address, &block, 123).unwrap();
+}
+
+/// Every module of the ECS equals the simulator's registers (nothing lost, nothing stale).
+fn ecs_matches_sim(t: &Twin, sim: &RunningSim, site: &Site) -> bool {
+    let c = sim.controllers()[0].lock().unwrap();
+    site.modules.iter().enumerate().all(|(i, m)| {
+        let r = t.module(i);
+        let cmd = c.read_registers(Table::Holding, 100 + 12 * m.address, 12).unwrap();
+        let st = c.read_registers(Table::Input, 8 * m.address, 8).unwrap();
+        !r.stale
+            && r.online
+            && r.mode == cmd[0]
+            && r.quantity == cmd[1]
+            && r.sequence == cmd[11]
+            && r.state == st[1]
+    })
+}
+
+#[test]
+fn lights_lit_by_the_simulated_wcs_reach_the_ecs() {
+    let rt = runtime();
+    let site = demo();
+    let sim = sim(&rt, &site, "127.0.0.1:0".parse().unwrap(), 1200.0, 600.0);
+    let mut t = twin(&site, sim.addresses()[0], LinkOptions::default());
+    let mut matched = std::collections::HashSet::new();
+    let ok = t.until(Duration::from_secs(30), |t| {
+        let c = sim.controllers()[0].lock().unwrap();
+        for (i, m) in site.modules.iter().enumerate() {
+            let r = t.module(i);
+            if r.state != codes::ModuleState::Lit as u16 {
+                continue;
+            }
+            let cmd = c.read_registers(Table::Holding, 100 + 12 * m.address, 12).unwrap();
+            if cmd[11] == r.sequence {
+                // The same command as the registers hold now: every field must agree.
+                assert_eq!(r.quantity, cmd[1], "quantity of {}", m.location);
+                assert_eq!(r.colour, cmd[6], "colour of {}", m.location);
+                assert_eq!(r.location.as_str(), &*m.location, "location text");
+                matched.insert(i);
+            }
+        }
+        matched.len() >= 10
+    });
+    assert!(ok, "only {} lit modules seen in 30 s", matched.len());
+    assert!(t.saw(|e| matches!(e, LinkEvent::Connected { controller: 0 })));
+    assert_eq!(t.health().connection, ConnectionState::Connected);
+    assert!(t.health().latency_p99_us > 0);
+    t.link.stop();
+    rt.block_on(sim.shutdown());
+}
+
+#[test]
+fn a_register_change_reaches_the_ecs_within_one_poll_and_one_frame() {
+    let rt = runtime();
+    let site = demo();
+    let sim = sim(&rt, &site, "127.0.0.1:0".parse().unwrap(), 0.0, 1.0);
+    let mut t = twin(&site, sim.addresses()[0], LinkOptions::default());
+    assert!(t.until(Duration::from_secs(5), |t| t.health().polls > 0));
+    let mut latencies = Vec::new();
+    for k in 0..10u16 {
+        let started = Instant::now();
+        light(&sim, 20 + k, 5 + k, 2, "LAT-TEST", 1);
+        assert!(t.until(Duration::from_secs(2), |t| t.module(20 + usize::from(k)).quantity == 5 + k));
+        latencies.push(started.elapsed());
+        std::thread::sleep(Duration::from_millis(37)); // decorrelate from the poll phase
+    }
+    latencies.sort();
+    let p99 = *latencies.last().unwrap();
+    // Poll interval 200 ms + one frame (~10 ms here) + request time; margin for a loaded CI.
+    assert!(p99 < Duration::from_millis(450), "latencies {latencies:?}");
+    let r = t.module(20);
+    assert_eq!((r.location.as_str(), r.colour, r.state), ("LAT-TEST", 2, codes::ModuleState::Lit as u16));
+    rt.block_on(sim.shutdown());
+}
+
+#[test]
+fn controller_down_at_start_then_killed_and_restarted() {
+    let rt = runtime();
+    let site = demo();
+    let addr = free_port();
+    let mut t = twin(&site, addr, fast_options());
+    // Down at start: disconnected, then stale after three intervals, modules greyed.
+    assert!(t.until(Duration::from_secs(3), |t| t.health().stale && t.module(0).stale), "stale while down");
+    assert!(
+        t.saw(|e| matches!(e, LinkEvent::Disconnected { reason, .. } if reason.contains("cannot connect")))
+    );
+    // Comes up: connects within the backoff and every module is fresh.
+    let s = sim(&rt, &site, addr, 0.0, 1.0);
+    light(&s, 3, 4, 1, "UP-1", 1);
+    assert!(t.until(Duration::from_secs(3), |t| ecs_matches_sim(t, &s, &site)), "recovered after start");
+    assert!(!t.health().stale);
+    // Killed: stale again.
+    rt.block_on(s.shutdown());
+    assert!(t.until(Duration::from_secs(3), |t| t.health().stale && t.module(3).stale), "stale after kill");
+    // Restarted with new state: recovered, the new state everywhere.
+    let s = sim(&rt, &site, addr, 0.0, 1.0);
+    light(&s, 3, 9, 3, "UP-2", 1);
+    assert!(t.until(Duration::from_secs(3), |t| ecs_matches_sim(t, &s, &site)), "recovered after restart");
+    assert_eq!(t.module(3).quantity, 9);
+    assert!(t.health().reconnects >= 1);
+    rt.block_on(s.shutdown());
+}
+
+/// A server that accepts connections and runs `answer` on each request's bytes.
+fn raw_server(rt: &tokio::runtime::Runtime, answer: fn(&[u8]) -> Option<Vec<u8>>) -> SocketAddr {
+    let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+    let addr = listener.local_addr().unwrap();
+    rt.spawn(async move {
+        loop {
+            let Ok((mut s, _)) = listener.accept().await else { return };
+            tokio::spawn(async move {
+                let mut header = [0u8; 7];
+                while s.read_exact(&mut header).await.is_ok() {
+                    let len = usize::from(u16::from_be_bytes([header[4], header[5]]));
+                    let mut pdu = vec![0u8; len.saturating_sub(1)];
+                    if s.read_exact(&mut pdu).await.is_err() {
+                        return;
+                    }
+                    match answer(&pdu) {
+                        Some(reply) => {
+                            let mut frame = header[..4].to_vec();
+                            frame.extend_from_slice(&((reply.len() + 1) as u16).to_be_bytes());
+                            frame.push(header[6]);
+                            frame.extend_from_slice(&reply);
+                            if s.write_all(&frame).await.is_err() {
+                                return;
+                            }
+                        }
+                        None => std::future::pending::<()>().await, // hold the connection, say nothing
+                    }
+                }
+            });
+        }
+    });
+    addr
+}
+
+#[test]
+fn a_server_that_never_answers_times_out() {
+    let rt = runtime();
+    let site = demo();
+    let addr = raw_server(&rt, |_| None);
+    let mut t = twin(&site, addr, fast_options());
+    let started = Instant::now();
+    assert!(t.until(Duration::from_secs(3), |t| {
+        t.saw(|e| matches!(e, LinkEvent::Disconnected { reason, .. } if reason.contains("timeout")))
+    }));
+    assert!(started.elapsed() < Duration::from_secs(2));
+    assert!(
+        t.until(Duration::from_secs(3), |t| t.health().stale && t.health().errors >= 2),
+        "keeps retrying"
+    );
+}
+
+#[test]
+fn a_short_response_is_an_error() {
+    let rt = runtime();
+    let site = demo();
+    // Any read answered with a single register (or a single bit byte).
+    let addr = raw_server(&rt, |pdu| Some(vec![pdu[0], 2, 0, 1]));
+    let mut t = twin(&site, addr, fast_options());
+    assert!(t.until(Duration::from_secs(3), |t| {
+        t.saw(|e| matches!(e, LinkEvent::Disconnected { reason, .. } if reason.contains("short response")))
+    }));
+    assert_eq!(t.health().polls, 0, "no short cycle counts as a poll");
+}
+
+#[test]
+fn exceptions_keep_the_connection_and_count() {
+    let rt = runtime();
+    let site = demo();
+    let addr = raw_server(&rt, |pdu| Some(vec![pdu[0] | 0x80, 0x02]));
+    let mut t = twin(&site, addr, fast_options());
+    assert!(t.until(Duration::from_secs(3), |t| t.health().exceptions >= 3 && t.health().stale));
+    assert!(t.saw(|e| matches!(e, LinkEvent::Exception { code: 2, function: 2, .. })));
+    assert!(
+        !t.saw(|e| matches!(e, LinkEvent::Disconnected { .. })),
+        "an exception is no reason to reconnect"
+    );
+    assert_eq!(t.health().connection, ConnectionState::Connected);
+}
+
+/// Copies bytes one way, holding them (connection open, nothing moving) while `frozen`.
+async fn pipe(
+    mut from: tokio::net::tcp::OwnedReadHalf,
+    mut to: tokio::net::tcp::OwnedWriteHalf,
+    frozen: Arc<AtomicBool>,
+) {
+    let mut buf = [0u8; 4096];
+    loop {
+        let Ok(n) = from.read(&mut buf).await else { return };
+        if n == 0 {
+            return;
+        }
+        while frozen.load(Ordering::Relaxed) {
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        if to.write_all(&buf[..n]).await.is_err() {
+            return;
+        }
+    }
+}
+
+#[test]
+fn a_half_open_connection_is_dropped_and_recovered() {
+    let rt = runtime();
+    let site = demo();
+    let s = sim(&rt, &site, "127.0.0.1:0".parse().unwrap(), 0.0, 1.0);
+    let upstream = s.addresses()[0];
+    // A proxy that can freeze: connections stay open but nothing moves, like a dead peer.
+    let frozen = Arc::new(AtomicBool::new(false));
+    let listener = rt.block_on(TcpListener::bind("127.0.0.1:0")).unwrap();
+    let proxy = listener.local_addr().unwrap();
+    let f = frozen.clone();
+    rt.spawn(async move {
+        while let Ok((client, _)) = listener.accept().await {
+            let Ok(server) = TcpStream::connect(upstream).await else { continue };
+            let (cr, cw) = client.into_split();
+            let (sr, sw) = server.into_split();
+            tokio::spawn(pipe(cr, sw, f.clone()));
+            tokio::spawn(pipe(sr, cw, f.clone()));
+        }
+    });
+    let mut t = twin(&site, proxy, fast_options());
+    assert!(t.until(Duration::from_secs(3), |t| ecs_matches_sim(t, &s, &site)));
+    frozen.store(true, Ordering::Relaxed);
+    light(&s, 7, 6, 4, "HALF", 1);
+    assert!(
+        t.until(Duration::from_secs(3), |t| t.health().stale),
+        "a silent peer makes the controller stale"
+    );
+    assert!(t.saw(|e| matches!(e, LinkEvent::Disconnected { .. })));
+    frozen.store(false, Ordering::Relaxed);
+    assert!(
+        t.until(Duration::from_secs(5), |t| ecs_matches_sim(t, &s, &site)),
+        "recovered with the change made meanwhile"
+    );
+    assert_eq!(t.module(7).location.as_str(), "HALF");
+    rt.block_on(s.shutdown());
+}
+
+#[test]
+fn writes_are_refused_unless_allowed() {
+    let site = demo();
+    let t = twin(&site, free_port(), fast_options());
+    let err = t.link.command(twin_link::LinkCommand::Acknowledge { module: 0 }).unwrap_err();
+    assert!(err.to_string().contains("--allow-writes"), "{err}");
+}
