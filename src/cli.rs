@@ -5,12 +5,54 @@ use std::path::PathBuf;
 use clap::{Parser, Subcommand};
 
 /// Real-time 3D digital twin of a pick-to-light distribution centre.
+///
+/// Without a subcommand it runs the twin: by default against the built-in simulator (started
+/// in-process on loopback, reached over real TCP); `--controller NAME=HOST:PORT` points
+/// controllers at real hardware. The twin only reads unless `--allow-writes` is given.
 #[derive(Debug, Parser)]
-#[command(name = "picktwin", version, about, long_about = None, arg_required_else_help = true)]
+#[command(name = "picktwin", version, about, long_about = None, args_conflicts_with_subcommands = true)]
 pub struct Cli {
-    /// What to do.
+    /// What to do (default: run the twin).
     #[command(subcommand)]
-    pub command: Command,
+    pub command: Option<Command>,
+
+    /// The twin's options when no subcommand is given.
+    #[command(flatten)]
+    pub twin: TwinArgs,
+}
+
+/// Options of the twin (the default command).
+#[derive(Debug, clap::Args)]
+pub struct TwinArgs {
+    /// Site layout (RON).
+    #[arg(long, value_name = "FILE", default_value = "layouts/demo.ron")]
+    pub layout: PathBuf,
+
+    /// Poll this controller at HOST:PORT instead of simulating it (repeatable). With none,
+    /// every controller is simulated in-process.
+    #[arg(long = "controller", value_name = "NAME=HOST:PORT", value_parser = parse_controller)]
+    pub controllers: Vec<(String, String)>,
+
+    /// Allow writes to controllers (acknowledging latches, lamp test). Off by default: the
+    /// twin watches a live site and only reads.
+    #[arg(long)]
+    pub allow_writes: bool,
+
+    /// Simulator seed (when simulating).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Simulator time acceleration, 1 to 600 (when simulating).
+    #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
+    pub speed: f64,
+
+    /// Seconds between status lines on stdout (0: none).
+    #[arg(long, value_name = "SECONDS", default_value_t = 5)]
+    pub status_every: u64,
+
+    /// Stop after this many seconds (for scripts and tests; default: until Ctrl-C).
+    #[arg(long = "for", value_name = "SECONDS")]
+    pub run_for: Option<f64>,
 }
 
 /// picktwin's subcommands.
@@ -27,6 +69,37 @@ pub enum Command {
     /// Without --listen each controller listens on the address the layout gives it; with
     /// --listen HOST:PORT controller i listens on PORT + i (port 0: any free ports, printed).
     Sim(SimArgs),
+
+    /// Poll every controller once and print one JSON object per module and per picker.
+    ///
+    /// Exit code 0 when every controller answered, 2 (naming the controllers) when one did not
+    /// answer within the timeout. Reads only.
+    Snapshot(SnapshotArgs),
+}
+
+/// Arguments of `picktwin snapshot`.
+#[derive(Debug, clap::Args)]
+pub struct SnapshotArgs {
+    /// Site layout (RON).
+    #[arg(long, value_name = "FILE")]
+    pub layout: PathBuf,
+
+    /// Poll this controller at HOST:PORT instead of the layout's address (repeatable).
+    #[arg(long = "controller", value_name = "NAME=HOST:PORT", value_parser = parse_controller)]
+    pub controllers: Vec<(String, String)>,
+
+    /// Limit for each connect and request, in milliseconds.
+    #[arg(long, value_name = "MS", default_value_t = 1000)]
+    pub timeout_ms: u64,
+}
+
+fn parse_controller(s: &str) -> Result<(String, String), String> {
+    let (name, endpoint) =
+        s.split_once('=').ok_or_else(|| format!("{s:?} is not NAME=HOST:PORT (e.g. ptl-1=10.1.20.5:502)"))?;
+    if name.is_empty() || !endpoint.contains(':') {
+        return Err(format!("{s:?} is not NAME=HOST:PORT (e.g. ptl-1=10.1.20.5:502)"));
+    }
+    Ok((name.to_owned(), endpoint.to_owned()))
 }
 
 /// Arguments of `picktwin check-layout`.

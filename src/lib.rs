@@ -6,6 +6,8 @@
 pub mod check_layout;
 pub mod cli;
 pub mod sim;
+pub mod snapshot;
+pub mod twin;
 
 use std::process::ExitCode;
 
@@ -14,8 +16,10 @@ use cli::{Cli, Command};
 /// Runs a parsed command line.
 pub fn run(cli: Cli) -> ExitCode {
     match cli.command {
-        Command::CheckLayout(args) => check_layout::run(&args),
-        Command::Sim(args) => sim::run(&args),
+        None => twin::run(&cli.twin),
+        Some(Command::CheckLayout(args)) => check_layout::run(&args),
+        Some(Command::Sim(args)) => sim::run(&args),
+        Some(Command::Snapshot(args)) => snapshot::run(&args),
     }
 }
 
@@ -51,4 +55,39 @@ pub async fn shutdown_signal() {
     }
     #[cfg(not(unix))]
     let _ = tokio::signal::ctrl_c().await;
+}
+
+/// Loads a layout, printing what is wrong on failure.
+pub fn load_site(path: &std::path::Path) -> Option<std::sync::Arc<twin_model::Site>> {
+    match twin_model::Site::load(path) {
+        Ok(site) => Some(std::sync::Arc::new(site)),
+        Err(twin_model::LayoutError::Io { path, source }) => {
+            eprintln!("error: cannot read layout {path}: {source}");
+            None
+        }
+        Err(e) => {
+            eprintln!("{e}");
+            None
+        }
+    }
+}
+
+/// Resolves `NAME=HOST:PORT` overrides to controller indexes; unknown names are an error
+/// listing the known ones.
+pub fn controller_overrides(
+    site: &twin_model::Site,
+    overrides: &[(String, String)],
+) -> Result<std::collections::HashMap<usize, String>, String> {
+    overrides
+        .iter()
+        .map(|(name, endpoint)| {
+            site.controller_index(name).map(|i| (i, endpoint.clone())).ok_or_else(|| {
+                let known: Vec<&str> = site.layout.controllers.iter().map(|c| c.name.as_str()).collect();
+                format!(
+                    "--controller {name}=...: the layout has no controller {name:?} (known: {})",
+                    known.join(", ")
+                )
+            })
+        })
+        .collect()
 }

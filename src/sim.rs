@@ -2,9 +2,6 @@
 
 use std::io::Write as _;
 use std::process::ExitCode;
-use std::sync::Arc;
-
-use twin_model::{LayoutError, Site};
 use twin_sim::{Listen, SimConfig, SimOptions};
 
 use crate::cli::SimArgs;
@@ -12,17 +9,7 @@ use crate::cli::SimArgs;
 /// Serves every controller until Ctrl-C or SIGTERM.
 pub fn run(args: &SimArgs) -> ExitCode {
     crate::init_logging();
-    let site = match Site::load(&args.layout) {
-        Ok(site) => Arc::new(site),
-        Err(LayoutError::Io { path, source }) => {
-            eprintln!("error: cannot read layout {path}: {source}");
-            return ExitCode::FAILURE;
-        }
-        Err(e) => {
-            eprintln!("{e}");
-            return ExitCode::FAILURE;
-        }
-    };
+    let Some(site) = crate::load_site(&args.layout) else { return ExitCode::FAILURE };
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
