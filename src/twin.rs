@@ -80,7 +80,7 @@ pub fn run(args: &TwinArgs) -> ExitCode {
     for (i, endpoint) in endpoints {
         builder = builder.endpoint(i, endpoint);
     }
-    let link = match builder.spawn() {
+    let mut link = match builder.spawn() {
         Ok(link) => link,
         Err(e) => {
             eprintln!("error: cannot start the link: {e}");
@@ -105,7 +105,7 @@ pub fn run(args: &TwinArgs) -> ExitCode {
         LinkPlugin,
     ))
     .insert_resource(LinkSite(site))
-    .insert_resource(LinkReceiver(link.view().clone()))
+    .insert_resource(LinkReceiver(link.take_view().expect("a new link has its view")))
     .insert_resource(Console {
         every: (args.status_every > 0).then(|| Duration::from_secs(args.status_every)),
         last: Instant::now(),

@@ -2,11 +2,13 @@
 //! changes over crossbeam channels (a coalescing one for the view, lossless ones for the
 //! recorder), and applies them to the ECS in [`LinkPlugin`].
 
+pub mod channel;
 pub mod plan;
 mod plugin;
 pub mod poller;
 pub mod reading;
 
+pub use channel::{Next, ViewReceiver, ViewSender, view_channel};
 pub use plugin::{
     ButtonConfirmed, ControllerConnected, ControllerDisconnected, ControllerStale, LightModule, LinkBudget,
     LinkHealth, LinkPlugin, LinkReceiver, LinkSite, LinkSystems, LinkWriters, ModbusException,

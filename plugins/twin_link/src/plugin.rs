@@ -10,9 +10,9 @@ use std::sync::Arc;
 
 use bevy_app::{App, Plugin, PreUpdate, Startup};
 use bevy_ecs::prelude::*;
-use crossbeam_channel::{Receiver, TryRecvError};
 use twin_model::{ModuleIndex, Site};
 
+use crate::channel::{Next, ViewReceiver};
 use crate::reading::{ControllerHealth, LinkEvent, LinkMessage, ModuleReading, OrderSlot, PickerReading};
 
 /// Applies the live link to the ECS.
@@ -25,6 +25,7 @@ impl Plugin for LinkPlugin {
             .init_resource::<OrderBoard>()
             .init_resource::<LinkHealth>()
             .init_resource::<LinkBudget>()
+            .init_resource::<Staging>()
             .add_message::<ControllerConnected>()
             .add_message::<ControllerDisconnected>()
             .add_message::<ControllerStale>()
@@ -53,7 +54,15 @@ pub struct LinkSite(pub Arc<Site>);
 
 /// The view channel from the poller (or a replay source producing the same messages).
 #[derive(Resource)]
-pub struct LinkReceiver(pub Receiver<LinkMessage>);
+pub struct LinkReceiver(pub ViewReceiver);
+
+/// Module states received this frame, staged densely before they touch entities.
+#[derive(Resource, Default)]
+struct Staging {
+    readings: Vec<ModuleReading>,
+    dirty: Vec<ModuleIndex>,
+    is_dirty: Vec<bool>,
+}
 
 /// A light module's live state.
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
@@ -173,9 +182,14 @@ fn spawn_site_entities(
     mut pickers: ResMut<PickerEntities>,
     mut health: ResMut<LinkHealth>,
     mut board: ResMut<OrderBoard>,
+    mut staging: ResMut<Staging>,
 ) {
     let Some(site) = site else { return };
     let site = &site.0;
+    // Every buffer the hot path needs, allocated once.
+    staging.readings = vec![ModuleReading::default(); site.modules.len()];
+    staging.is_dirty = vec![false; site.modules.len()];
+    staging.dirty = Vec::with_capacity(site.modules.len());
     modules.0 = (0..site.modules.len() as ModuleIndex)
         .map(|index| commands.spawn(LightModule { index, reading: ModuleReading::default() }).id())
         .collect();
@@ -199,25 +213,31 @@ pub struct LinkWriters<'w> {
 }
 
 /// The hot path: applies up to [`LinkBudget`] messages from the channel.
+///
+/// Module states are staged densely first (the last state of a module wins), then written to
+/// entities: by lookup when few changed, by one pass over the table in memory order when many
+/// did. Either way a component is written only if its value differs.
 #[expect(clippy::too_many_arguments, reason = "a system's parameters are its data access")]
 fn apply_link_messages(
-    receiver: Option<Res<LinkReceiver>>,
+    receiver: Option<ResMut<LinkReceiver>>,
     budget: Res<LinkBudget>,
     module_entities: Res<ModuleEntities>,
     picker_entities: Res<PickerEntities>,
+    mut staging: ResMut<Staging>,
     mut modules: Query<&mut LightModule>,
     mut pickers: Query<&mut Picker>,
     mut board: ResMut<OrderBoard>,
     mut health: ResMut<LinkHealth>,
     mut out: LinkWriters,
 ) -> Result {
-    let Some(receiver) = receiver else { return Ok(()) };
+    let Some(mut receiver) = receiver else { return Ok(()) };
+    let staging = &mut *staging;
     let mut applied = 0;
     while applied < budget.0 {
-        let msg = match receiver.0.try_recv() {
-            Ok(msg) => msg,
-            Err(TryRecvError::Empty) => break,
-            Err(TryRecvError::Disconnected) => {
+        let msg = match receiver.0.recv() {
+            Next::Message(msg) => msg,
+            Next::Empty => break,
+            Next::Closed => {
                 if !health.source_closed {
                     tracing::error!("the link's channel closed: no more live data");
                     health.source_closed = true;
@@ -228,11 +248,13 @@ fn apply_link_messages(
         applied += 1;
         match msg {
             LinkMessage::Module { module, reading } => {
-                if let Some(&e) = module_entities.0.get(module as usize)
-                    && let Ok(mut m) = modules.get_mut(e)
-                    && m.reading != reading
-                {
-                    m.reading = reading;
+                let i = module as usize;
+                if let Some(slot) = staging.readings.get_mut(i) {
+                    *slot = reading;
+                    if !staging.is_dirty[i] {
+                        staging.is_dirty[i] = true;
+                        staging.dirty.push(module);
+                    }
                 }
             }
             LinkMessage::Picker { picker, reading } => {
@@ -281,6 +303,31 @@ fn apply_link_messages(
             },
         }
     }
+
+    // Many changes: one pass in memory order beats random lookups.
+    if staging.dirty.len() > staging.readings.len() / 8 {
+        for mut m in &mut modules {
+            let i = m.index as usize;
+            if staging.is_dirty.get(i).copied().unwrap_or(false) && m.reading != staging.readings[i] {
+                m.reading = staging.readings[i];
+            }
+        }
+    } else {
+        for &module in &staging.dirty {
+            let i = module as usize;
+            if let Some(&e) = module_entities.0.get(i)
+                && let Ok(mut m) = modules.get_mut(e)
+                && m.reading != staging.readings[i]
+            {
+                m.reading = staging.readings[i];
+            }
+        }
+    }
+    for &module in &staging.dirty {
+        staging.is_dirty[module as usize] = false;
+    }
+    staging.dirty.clear();
+
     if health.applied_last_frame != applied {
         health.applied_last_frame = applied;
     }

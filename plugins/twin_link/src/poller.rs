@@ -11,13 +11,14 @@ use std::io;
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::{Duration, Instant, SystemTime};
 
-use crossbeam_channel::{Receiver, Sender, TrySendError};
+use crossbeam_channel::{Receiver, Sender};
 use tokio::net::TcpStream;
 use tokio_modbus::client::{Client as _, Context, Writer};
 use tokio_modbus::prelude::{ExceptionCode, Request, Response, Slave};
 use twin_model::register_map::Table;
 use twin_model::{ModuleIndex, RegisterMap, Site, codes};
 
+use crate::channel::{MAX_BATCH, Shipped, ViewReceiver, ViewSender, view_channel};
 use crate::plan::{Block, PlanInput, Read, ReadPlan, plan};
 use crate::reading::{
     ConnectionState, ControllerHealth, Image, LinkEvent, LinkMessage, ModuleReading, OrderSlot,
@@ -33,10 +34,12 @@ pub struct LinkOptions {
     pub backoff_min: Duration,
     /// Longest reconnect delay.
     pub backoff_max: Duration,
-    /// Capacity of the view channel; beyond it, module states coalesce.
-    pub view_capacity: usize,
+    /// Batches (of up to 4096 messages) the view channel holds; beyond it, states coalesce.
+    pub view_batches: usize,
     /// Whether write commands (acknowledge, lamp test) may reach controllers.
     pub allow_writes: bool,
+    /// Poll every controller at this interval instead of the layout's (benchmarks).
+    pub interval_override: Option<Duration>,
 }
 
 impl Default for LinkOptions {
@@ -45,8 +48,9 @@ impl Default for LinkOptions {
             timeout: Duration::from_secs(1),
             backoff_min: Duration::from_millis(100),
             backoff_max: Duration::from_secs(5),
-            view_capacity: 65_536,
+            view_batches: 64,
             allow_writes: false,
+            interval_override: None,
         }
     }
 }
@@ -85,7 +89,7 @@ pub enum CommandError {
 
 /// Where each message goes: the coalescing view channel and any lossless subscribers.
 struct Outbox {
-    view: Sender<LinkMessage>,
+    view: ViewSender,
     lossless: Vec<Sender<LinkMessage>>,
     /// Latest state per key waiting for room in the view channel.
     pending_modules: HashMap<ModuleIndex, ModuleReading>,
@@ -100,17 +104,42 @@ struct Outbox {
 const MAX_PENDING_EVENTS: usize = 10_000;
 
 impl Outbox {
+    fn new(
+        view: ViewSender,
+        lossless: Vec<Sender<LinkMessage>>,
+        coalesced: Arc<std::sync::atomic::AtomicU64>,
+    ) -> Self {
+        Self {
+            view,
+            lossless,
+            pending_modules: HashMap::new(),
+            pending_pickers: HashMap::new(),
+            pending_orders: HashMap::new(),
+            pending_health: HashMap::new(),
+            pending_events: VecDeque::new(),
+            coalesced,
+        }
+    }
+
     fn publish(&mut self, msg: LinkMessage) {
         self.lossless.retain(|s| s.send(msg.clone()).is_ok());
         if self.has_pending() {
-            self.flush();
-        }
-        if self.has_pending() {
+            // Keep order per key: while older states wait, newer ones wait behind them.
             self.coalesce(msg);
             return;
         }
-        if let Err(TrySendError::Full(msg)) = self.view.try_send(msg) {
-            self.coalesce(msg);
+        if let Shipped::Full(batch) = self.view.push(msg) {
+            self.coalesce_all(batch);
+        }
+    }
+
+    /// Sends what is batched (end of a poll cycle, or the periodic flush).
+    fn ship(&mut self) {
+        if self.has_pending() {
+            self.flush();
+        }
+        if let Shipped::Full(batch) = self.view.ship() {
+            self.coalesce_all(batch);
         }
     }
 
@@ -120,6 +149,12 @@ impl Outbox {
             && self.pending_orders.is_empty()
             && self.pending_health.is_empty()
             && self.pending_events.is_empty())
+    }
+
+    fn coalesce_all(&mut self, batch: Vec<LinkMessage>) {
+        for msg in batch {
+            self.coalesce(msg);
+        }
     }
 
     fn coalesce(&mut self, msg: LinkMessage) {
@@ -146,28 +181,36 @@ impl Outbox {
 
     /// Moves pending messages into the view channel while it has room.
     fn flush(&mut self) {
-        macro_rules! drain {
-            ($map:expr, $make:expr) => {
-                while let Some((&k, &v)) = $map.iter().next() {
-                    match self.view.try_send($make(k, v)) {
-                        Ok(()) => {
-                            $map.remove(&k);
-                        }
-                        Err(_) => return,
-                    }
-                }
-            };
-        }
-        while let Some(e) = self.pending_events.front() {
-            if self.view.try_send(LinkMessage::Event(e.clone())).is_err() {
-                return;
+        while self.has_pending() && self.view.has_room() {
+            while self.view.batched() < MAX_BATCH {
+                let msg = if let Some(e) = self.pending_events.pop_front() {
+                    LinkMessage::Event(e)
+                } else if let Some(&c) = self.pending_health.keys().next() {
+                    let health = self.pending_health.remove(&c).unwrap_or_default();
+                    LinkMessage::Health { controller: c, health }
+                } else if let Some(&m) = self.pending_modules.keys().next() {
+                    let reading = self.pending_modules.remove(&m).unwrap_or_default();
+                    LinkMessage::Module { module: m, reading }
+                } else if let Some(&p) = self.pending_pickers.keys().next() {
+                    let reading = self.pending_pickers.remove(&p).unwrap_or_default();
+                    LinkMessage::Picker { picker: p, reading }
+                } else if let Some(&o) = self.pending_orders.keys().next() {
+                    let order = self.pending_orders.remove(&o).unwrap_or_default();
+                    LinkMessage::Order { slot: o, order }
+                } else {
+                    break;
+                };
+                self.view.push_unshipped(msg);
             }
-            self.pending_events.pop_front();
+            match self.view.ship() {
+                Shipped::Sent => {}
+                Shipped::Full(batch) => {
+                    self.coalesce_all(batch);
+                    return;
+                }
+                Shipped::Closed => return,
+            }
         }
-        drain!(self.pending_health, |controller, health| LinkMessage::Health { controller, health });
-        drain!(self.pending_modules, |module, reading| LinkMessage::Module { module, reading });
-        drain!(self.pending_pickers, |picker, reading| LinkMessage::Picker { picker, reading });
-        drain!(self.pending_orders, |slot, order| LinkMessage::Order { slot, order });
     }
 }
 
@@ -315,6 +358,7 @@ async fn read(
         other => return Err(PollError::Transport(format!("unexpected response {other:?}"))),
     };
     latency.record(started.elapsed());
+    latency.requests += 1;
     // Bit replies are padded to whole bytes; register replies must match exactly.
     let enough = match r.table {
         Table::Holding | Table::Input => result.len() == usize::from(r.count),
@@ -331,6 +375,7 @@ async fn read(
 /// Request latencies over a sliding window.
 #[derive(Debug)]
 pub(crate) struct Latency {
+    requests: u64,
     ring: [u32; 512],
     len: usize,
     at: usize,
@@ -339,7 +384,7 @@ pub(crate) struct Latency {
 
 impl Latency {
     fn new() -> Self {
-        Self { ring: [0; 512], len: 0, at: 0, scratch: [0; 512] }
+        Self { requests: 0, ring: [0; 512], len: 0, at: 0, scratch: [0; 512] }
     }
 
     fn record(&mut self, d: Duration) {
@@ -367,6 +412,12 @@ struct Poller {
     modules: Vec<ModuleReading>,
     pickers: Vec<PickerReading>,
     orders: Vec<OrderSlot>,
+    /// Position in `target.modules` by module address (`u32::MAX`: none).
+    by_address: Vec<u32>,
+    /// Modules whose registers changed this cycle (positions in `target.modules`), deduplicated.
+    dirty: Vec<u32>,
+    is_dirty: Vec<bool>,
+    pickers_dirty: bool,
     /// Highest used order slot seen, to read the used prefix of the board every cycle.
     board_high: usize,
     board_rolling: usize,
@@ -385,8 +436,17 @@ impl Poller {
             .span(Block::Pickers)
             .map_or(0, |s| s.len as usize / usize::from(target.map.pickers.stride.max(1)));
         let slots = if target.plan.board.is_empty() { 0 } else { usize::from(target.map.orders.max) };
+        let span = target.modules.last().map_or(0, |(a, _)| usize::from(*a) + 1);
+        let mut by_address = vec![u32::MAX; span];
+        for (k, (a, _)) in target.modules.iter().enumerate() {
+            by_address[usize::from(*a)] = k as u32;
+        }
         Self {
             image,
+            by_address,
+            dirty: Vec::with_capacity(n),
+            is_dirty: vec![false; n],
+            pickers_dirty: false,
             modules: vec![ModuleReading::default(); n],
             pickers: vec![PickerReading::default(); pickers],
             orders: vec![OrderSlot::default(); slots],
@@ -426,9 +486,10 @@ impl Poller {
         timeout: Duration,
         outbox: &SharedOutbox,
     ) -> Result<(), PollError> {
-        for r in self.target.plan.reads.clone() {
+        for i in 0..self.target.plan.reads.len() {
+            let r = self.target.plan.reads[i];
             let values = read(ctx, r, timeout, &mut self.latency).await?;
-            self.image.store(r.table, r.start, values.iter().copied());
+            self.store(r, &values);
         }
         let board_reads = self.board_reads();
         let mut board_values = Vec::with_capacity(board_reads.len());
@@ -436,12 +497,52 @@ impl Poller {
             board_values.push((r, read(ctx, r, timeout, &mut self.latency).await?));
         }
         self.publish_changes(board_values, outbox);
+        outbox.lock().unwrap_or_else(PoisonError::into_inner).ship();
         Ok(())
+    }
+
+    /// Stores a read and marks the modules (and pickers) whose registers changed.
+    fn store(&mut self, r: Read, values: &[u16]) {
+        let (cs, ss) = (
+            usize::from(self.target.map.module_commands.stride),
+            usize::from(self.target.map.module_status.stride),
+        );
+        let Self { image, by_address, dirty, is_dirty, pickers_dirty, .. } = self;
+        image.store(r.table, r.start, values, |block, o0, o1| {
+            let addresses = match block {
+                Block::Commands => o0 / cs.max(1)..(o1 - 1) / cs.max(1) + 1,
+                Block::Status => o0 / ss.max(1)..(o1 - 1) / ss.max(1) + 1,
+                Block::ConfirmLatch | Block::ShortageLatch | Block::Online => o0..o1,
+                Block::Pickers => {
+                    *pickers_dirty = true;
+                    0..0
+                }
+                Block::Header | Block::Orders => 0..0,
+            };
+            for a in addresses {
+                if let Some(&k) = by_address.get(a)
+                    && k != u32::MAX
+                    && !is_dirty[k as usize]
+                {
+                    is_dirty[k as usize] = true;
+                    dirty.push(k);
+                }
+            }
+        });
     }
 
     fn publish_changes(&mut self, board: Vec<(Read, Vec<u16>)>, outbox: &SharedOutbox) {
         let map = &self.target.map;
-        for (k, &(address, module)) in self.target.modules.iter().enumerate() {
+        // Only modules whose registers changed are decoded; all of them on the first poll and
+        // on the first after the controller went stale (to clear the stale mark).
+        if self.first_poll || self.health.stale {
+            self.dirty.clear();
+            self.dirty.extend(0..self.target.modules.len() as u32);
+        }
+        for i in 0..self.dirty.len() {
+            let k = self.dirty[i] as usize;
+            self.is_dirty[k] = false;
+            let (address, module) = self.target.modules[k];
             let reading = decode_module(map, &self.image, address);
             let prev = self.modules[k];
             if reading != prev || self.first_poll {
@@ -466,7 +567,9 @@ impl Poller {
                 }
             }
         }
-        for i in 0..self.pickers.len() {
+        self.dirty.clear();
+        let pickers_dirty = std::mem::take(&mut self.pickers_dirty) || self.first_poll;
+        for i in (0..self.pickers.len()).filter(|_| pickers_dirty) {
             let reading = decode_picker(map, &self.image, i as u16);
             if reading != self.pickers[i] || self.first_poll {
                 self.pickers[i] = reading;
@@ -520,6 +623,7 @@ impl Poller {
         let (p50, p99) = self.latency.percentiles();
         self.health.latency_p50_us = p50;
         self.health.latency_p99_us = p99;
+        self.health.requests = self.latency.requests as u32;
         publish(outbox, LinkMessage::Health { controller: self.target.index, health: self.health });
     }
 }
@@ -544,6 +648,10 @@ async fn run_controller(
     outbox: SharedOutbox,
     mut commands: tokio::sync::mpsc::UnboundedReceiver<LinkCommand>,
 ) {
+    let mut target = target;
+    if let Some(interval) = options.interval_override {
+        target.interval = interval.max(Duration::from_millis(1));
+    }
     let mut p = Poller::new(target);
     let mut backoff = options.backoff_min;
     let mut connected_once = false;
@@ -554,7 +662,7 @@ async fn run_controller(
         let mut ctx = match connect(&p.target.endpoint, p.target.unit, options.timeout).await {
             Ok(ctx) => ctx,
             Err(e) => {
-                p.health.errors += 1;
+                p.health.errors = p.health.errors.saturating_add(1);
                 if !reported_down {
                     reported_down = true;
                     tracing::warn!(controller = %p.target.name, endpoint = %p.target.endpoint, "cannot connect: {e}");
@@ -571,7 +679,7 @@ async fn run_controller(
             }
         };
         if connected_once {
-            p.health.reconnects += 1;
+            p.health.reconnects = p.health.reconnects.saturating_add(1);
         }
         connected_once = true;
         backoff = options.backoff_min;
@@ -590,8 +698,10 @@ async fn run_controller(
             match p.cycle(&mut ctx, options.timeout, &outbox).await {
                 Ok(()) => {
                     p.last_good = Some(Instant::now());
-                    p.health.last_good_poll = Some(SystemTime::now());
-                    p.health.polls += 1;
+                    p.health.last_good_poll_ms = SystemTime::now()
+                        .duration_since(SystemTime::UNIX_EPOCH)
+                        .map_or(0, |d| d.as_millis() as u64);
+                    p.health.polls = p.health.polls.wrapping_add(1);
                     if p.health.stale {
                         p.health.stale = false;
                         tracing::info!(controller = %p.target.name, "fresh data again");
@@ -599,7 +709,7 @@ async fn run_controller(
                     p.publish_health(&outbox);
                 }
                 Err(e @ PollError::Exception { function, code, address }) => {
-                    p.health.exceptions += 1;
+                    p.health.exceptions = p.health.exceptions.saturating_add(1);
                     tracing::debug!(controller = %p.target.name, "{e}");
                     let ev = LinkEvent::Exception { controller: p.target.index, function, code, address };
                     publish(&outbox, LinkMessage::Event(ev));
@@ -609,7 +719,7 @@ async fn run_controller(
                 Err(e) => break e,
             }
         };
-        p.health.errors += 1;
+        p.health.errors = p.health.errors.saturating_add(1);
         p.health.connection = ConnectionState::Disconnected;
         tracing::warn!(controller = %p.target.name, "connection dropped: {error}");
         let reason: Arc<str> = error.to_string().into();
@@ -663,7 +773,7 @@ async fn execute(ctx: &mut Context, p: &Poller, cmd: LinkCommand, timeout: Durat
 
 /// A running link: the poller thread and the channels out of it.
 pub struct Link {
-    view: Receiver<LinkMessage>,
+    view: Option<ViewReceiver>,
     commands: Vec<tokio::sync::mpsc::UnboundedSender<LinkCommand>>,
     module_controller: Vec<u16>,
     allow_writes: bool,
@@ -703,18 +813,9 @@ impl LinkBuilder {
 
     /// Starts the poller thread.
     pub fn spawn(self) -> io::Result<Link> {
-        let (view_tx, view_rx) = crossbeam_channel::bounded(self.options.view_capacity.max(1));
+        let (view_tx, view_rx) = view_channel(self.options.view_batches);
         let coalesced = Arc::new(std::sync::atomic::AtomicU64::new(0));
-        let outbox = Arc::new(Mutex::new(Outbox {
-            view: view_tx,
-            lossless: self.lossless,
-            pending_modules: HashMap::new(),
-            pending_pickers: HashMap::new(),
-            pending_orders: HashMap::new(),
-            pending_health: HashMap::new(),
-            pending_events: VecDeque::new(),
-            coalesced: coalesced.clone(),
-        }));
+        let outbox = Arc::new(Mutex::new(Outbox::new(view_tx, self.lossless, coalesced.clone())));
         let targets = targets(&self.site, &self.endpoints);
         let mut module_controller = vec![0u16; self.site.modules.len()];
         for t in &targets {
@@ -745,10 +846,7 @@ impl LinkBuilder {
                     let mut tick = tokio::time::interval(Duration::from_millis(10));
                     loop {
                         tick.tick().await;
-                        let mut o = flush_outbox.lock().unwrap_or_else(PoisonError::into_inner);
-                        if o.has_pending() {
-                            o.flush();
-                        }
+                        flush_outbox.lock().unwrap_or_else(PoisonError::into_inner).ship();
                     }
                 });
                 let _ = stop_rx.await;
@@ -756,7 +854,7 @@ impl LinkBuilder {
             });
         })?;
         Ok(Link {
-            view: view_rx,
+            view: Some(view_rx),
             commands: command_txs,
             module_controller,
             allow_writes: self.options.allow_writes,
@@ -773,9 +871,9 @@ impl Link {
         LinkBuilder { site, endpoints: HashMap::new(), options: LinkOptions::default(), lossless: Vec::new() }
     }
 
-    /// The view channel (bounded, coalescing).
-    pub fn view(&self) -> &Receiver<LinkMessage> {
-        &self.view
+    /// Takes the view channel (bounded, coalescing, batched); `None` once taken.
+    pub fn take_view(&mut self) -> Option<ViewReceiver> {
+        self.view.take()
     }
 
     /// Module states replaced by a newer one while the view was full.
@@ -843,17 +941,8 @@ pub async fn snapshot(
                 let mut ctx =
                     connect(&target.endpoint, target.unit, timeout).await.map_err(|e| e.to_string())?;
                 let mut p = Poller::new(target);
-                let (tx, _rx) = crossbeam_channel::unbounded();
-                let outbox = Arc::new(Mutex::new(Outbox {
-                    view: tx,
-                    lossless: Vec::new(),
-                    pending_modules: HashMap::new(),
-                    pending_pickers: HashMap::new(),
-                    pending_orders: HashMap::new(),
-                    pending_health: HashMap::new(),
-                    pending_events: VecDeque::new(),
-                    coalesced: Arc::default(),
-                }));
+                let (tx, _rx) = view_channel(1);
+                let outbox = Arc::new(Mutex::new(Outbox::new(tx, Vec::new(), Arc::default())));
                 p.cycle(&mut ctx, timeout, &outbox).await.map_err(|e| e.to_string())?;
                 let _ = ctx.disconnect().await;
                 Ok::<_, String>(p)
@@ -891,20 +980,18 @@ pub async fn snapshot(
 mod tests {
     use super::*;
 
-    fn outbox(capacity: usize) -> (Outbox, Receiver<LinkMessage>, Receiver<LinkMessage>) {
-        let (view, view_rx) = crossbeam_channel::bounded(capacity);
+    fn outbox(batches: usize) -> (Outbox, ViewReceiver, Receiver<LinkMessage>) {
+        let (view, view_rx) = view_channel(batches);
         let (lossless, lossless_rx) = crossbeam_channel::unbounded();
-        let o = Outbox {
-            view,
-            lossless: vec![lossless],
-            pending_modules: HashMap::new(),
-            pending_pickers: HashMap::new(),
-            pending_orders: HashMap::new(),
-            pending_health: HashMap::new(),
-            pending_events: VecDeque::new(),
-            coalesced: Arc::default(),
-        };
-        (o, view_rx, lossless_rx)
+        (Outbox::new(view, vec![lossless], Arc::default()), view_rx, lossless_rx)
+    }
+
+    fn drain(rx: &mut ViewReceiver) -> Vec<LinkMessage> {
+        let mut out = Vec::new();
+        while let crate::channel::Next::Message(m) = rx.recv() {
+            out.push(m);
+        }
+        out
     }
 
     fn module(m: ModuleIndex, quantity: u16) -> LinkMessage {
@@ -913,23 +1000,27 @@ mod tests {
 
     #[test]
     fn a_full_view_coalesces_and_the_lossless_path_gets_everything() {
-        let (mut o, view, lossless) = outbox(2);
-        for q in 0..10 {
+        let (mut o, mut view, lossless) = outbox(1);
+        // One batch fits: the first cycle's two states.
+        o.publish(module(1, 0));
+        o.publish(module(2, 0));
+        o.ship();
+        // The view does not read: later cycles coalesce.
+        for q in 1..10 {
             o.publish(module(1, q));
             o.publish(module(2, q));
+            o.ship();
         }
         assert_eq!(lossless.len(), 20, "the recorder loses nothing");
-        assert_eq!(view.len(), 2);
         assert_eq!(o.coalesced.load(std::sync::atomic::Ordering::Relaxed), 16, "8 replaced per module");
-        // Latest state wins once there is room.
-        view.try_recv().unwrap();
-        view.try_recv().unwrap();
-        o.flush();
-        let mut latest: Vec<(ModuleIndex, u16)> = view
-            .try_iter()
+        assert_eq!(drain(&mut view).len(), 2, "the first batch");
+        // Room again: the latest state of each module arrives.
+        o.ship();
+        let mut latest: Vec<(ModuleIndex, u16)> = drain(&mut view)
+            .into_iter()
             .map(|m| match m {
                 LinkMessage::Module { module, reading } => (module, reading.quantity),
-                _ => unreachable!(),
+                other => panic!("{other:?}"),
             })
             .collect();
         latest.sort();

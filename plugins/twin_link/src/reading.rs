@@ -6,7 +6,6 @@
 
 use std::fmt;
 use std::sync::Arc;
-use std::time::SystemTime;
 
 use twin_model::register_map::Table;
 use twin_model::{ModuleIndex, RegisterMap, codes};
@@ -161,20 +160,22 @@ pub struct ControllerHealth {
     pub connection: ConnectionState,
     /// No complete poll for three intervals.
     pub stale: bool,
-    /// Wall-clock time of the last complete poll.
-    pub last_good_poll: Option<SystemTime>,
+    /// Wall-clock time of the last complete poll, milliseconds since the Unix epoch (0: never).
+    pub last_good_poll_ms: u64,
     /// Median request latency over the recent window, microseconds.
     pub latency_p50_us: u32,
     /// 99th-percentile request latency, microseconds.
     pub latency_p99_us: u32,
     /// Complete poll cycles.
-    pub polls: u64,
+    pub polls: u32,
+    /// Successful requests.
+    pub requests: u32,
     /// Transport errors, timeouts and malformed responses.
-    pub errors: u64,
+    pub errors: u32,
     /// Modbus exception responses.
-    pub exceptions: u64,
+    pub exceptions: u32,
     /// Connections made after the first.
-    pub reconnects: u64,
+    pub reconnects: u32,
 }
 
 /// Facts the overlay raises alarms and counters from.
@@ -276,18 +277,28 @@ impl Image {
         }
     }
 
-    /// Stores a read's registers (or bits as 0/1) starting at `start` of `table`.
-    pub fn store(&mut self, table: Table, start: u16, values: impl Iterator<Item = u16> + Clone) {
-        for (_, t, s, data) in &mut self.blocks {
-            if *t != table {
+    /// Stores a read's registers (or bits as 0/1) starting at `start` of `table`, calling
+    /// `changed(block, first, end)` for each block range whose values differ from before
+    /// (offsets within the block).
+    pub fn store(
+        &mut self,
+        table: Table,
+        start: u16,
+        values: &[u16],
+        mut changed: impl FnMut(Block, usize, usize),
+    ) {
+        let (r0, r1) = (usize::from(start), usize::from(start) + values.len());
+        for (block, t, s, data) in &mut self.blocks {
+            let (b0, b1) = (usize::from(*s), usize::from(*s) + data.len());
+            if *t != table || r1 <= b0 || b1 <= r0 {
                 continue;
             }
-            let (s, e) = (u32::from(*s), u32::from(*s) + data.len() as u32);
-            for (i, v) in values.clone().enumerate() {
-                let a = u32::from(start) + i as u32;
-                if (s..e).contains(&a) {
-                    data[(a - s) as usize] = v;
-                }
+            let (o0, o1) = (r0.max(b0), r1.min(b1));
+            let new = &values[o0 - r0..o1 - r0];
+            let old = &mut data[o0 - b0..o1 - b0];
+            if old != new {
+                old.copy_from_slice(new);
+                changed(*block, o0 - b0, o1 - b0);
             }
         }
     }
@@ -391,9 +402,14 @@ mod tests {
         block[9] = 0;
         block[10] = 99;
         block[11] = 5;
-        image.store(Table::Holding, 100 + 3 * 12, block.iter().copied());
-        image.store(Table::Input, 3 * 8, [5u16, 1, 0, 0, 99, 2, 0, 0].into_iter());
-        image.store(Table::Discrete, 8192, [1u16, 1, 1, 1].into_iter());
+        let mut changes = Vec::new();
+        image.store(Table::Holding, 100 + 3 * 12, &block, |b, o0, o1| changes.push((b, o0, o1)));
+        image
+            .store(Table::Input, 3 * 8, &[5u16, 1, 0, 0, 99, 2, 0, 0], |b, o0, o1| changes.push((b, o0, o1)));
+        image.store(Table::Discrete, 8192, &[1u16, 1, 1, 1], |b, o0, o1| changes.push((b, o0, o1)));
+        assert_eq!(changes, vec![(Block::Commands, 36, 48), (Block::Status, 24, 32), (Block::Online, 0, 4)]);
+        // The same values again: no change reported.
+        image.store(Table::Discrete, 8192, &[1u16, 1, 1, 1], |b, _, _| panic!("{b:?} reported unchanged"));
         let r = decode_module(&map, &image, 3);
         assert_eq!(
             (r.mode, r.quantity, r.location.as_str(), r.colour, r.job, r.sequence),

@@ -6,16 +6,25 @@ use std::sync::Arc;
 use bevy_app::{App, TaskPoolPlugin};
 use bevy_ecs::message::Messages;
 use bevy_ecs::prelude::*;
+use twin_link::channel::Shipped;
 use twin_link::{
     ButtonConfirmed, LightModule, LinkBudget, LinkEvent, LinkMessage, LinkPlugin, LinkReceiver, LinkSite,
-    ModuleEntities, ModuleReading, OrderBoard, OrderSlot,
+    ModuleEntities, ModuleReading, OrderBoard, OrderSlot, ViewSender, view_channel,
 };
 use twin_model::Site;
 
-fn app(site: &str) -> (App, crossbeam_channel::Sender<LinkMessage>, Arc<Site>) {
+/// Sends messages as the poller does: batched, then shipped.
+fn send(tx: &mut ViewSender, msgs: impl IntoIterator<Item = LinkMessage>) {
+    for m in msgs {
+        assert_eq!(tx.push(m), Shipped::Sent);
+    }
+    assert_eq!(tx.ship(), Shipped::Sent);
+}
+
+fn app(site: &str) -> (App, ViewSender, Arc<Site>) {
     let path = format!("{}/../../layouts/{site}", env!("CARGO_MANIFEST_DIR"));
     let site = Arc::new(Site::load(path).unwrap_or_else(|e| panic!("{e}")));
-    let (tx, rx) = crossbeam_channel::unbounded();
+    let (tx, rx) = view_channel(64);
     let mut app = App::new();
     app.add_plugins((TaskPoolPlugin::default(), LinkPlugin))
         .insert_resource(LinkSite(site.clone()))
@@ -33,7 +42,7 @@ fn count_changed(q: Query<&LightModule, Changed<LightModule>>, mut out: ResMut<C
 
 #[test]
 fn a_burst_of_100k_deltas_marks_only_the_changed_modules() {
-    let (mut app, tx, site) = app("stress.ron");
+    let (mut app, mut tx, site) = app("stress.ron");
     app.init_resource::<ChangedCount>().add_systems(bevy_app::Update, count_changed);
     assert_eq!(app.world().resource::<ModuleEntities>().0.len(), site.modules.len());
     app.update(); // every module is "changed" once after spawning
@@ -41,16 +50,18 @@ fn a_burst_of_100k_deltas_marks_only_the_changed_modules() {
     // delta repeats the module's current state.
     let n = site.modules.len() as u32;
     let mut expected = Vec::new();
+    let mut burst = Vec::new();
     for round in 0..100u16 {
         for k in 0..1000u32 {
             let module = k * 97 % n;
             let reading = ModuleReading { quantity: round + 1, mode: 1, ..ModuleReading::default() };
-            tx.send(LinkMessage::Module { module, reading }).unwrap();
+            burst.push(LinkMessage::Module { module, reading });
             if round == 0 {
                 expected.push(module);
             }
         }
     }
+    send(&mut tx, burst);
     app.update();
     let mut changed = app.world().resource::<ChangedCount>().0.clone();
     changed.sort_unstable();
@@ -59,41 +70,48 @@ fn a_burst_of_100k_deltas_marks_only_the_changed_modules() {
     let e = app.world().resource::<ModuleEntities>().0[expected[0] as usize];
     assert_eq!(app.world().get::<LightModule>(e).unwrap().reading.quantity, 100, "latest wins");
     // Repeating the same states changes nothing.
-    for &module in &expected {
-        tx.send(LinkMessage::Module {
+    send(
+        &mut tx,
+        expected.iter().map(|&module| LinkMessage::Module {
             module,
             reading: ModuleReading { quantity: 100, mode: 1, ..Default::default() },
-        })
-        .unwrap();
-    }
+        }),
+    );
     app.update();
     assert!(app.world().resource::<ChangedCount>().0.is_empty());
 }
 
 #[test]
 fn the_budget_spreads_a_backlog_over_frames() {
-    let (mut app, tx, _) = app("demo.ron");
+    let (mut app, mut tx, _) = app("demo.ron");
     app.insert_resource(LinkBudget(50));
-    for q in 0..120u16 {
-        tx.send(LinkMessage::Module {
+    send(
+        &mut tx,
+        (0..120u16).map(|q| LinkMessage::Module {
             module: 0,
             reading: ModuleReading { quantity: q, ..Default::default() },
-        })
-        .unwrap();
-    }
+        }),
+    );
     app.update();
-    assert_eq!(tx.len(), 70);
+    assert_eq!(app.world().resource::<LinkReceiver>().0.backlog(), 70);
     app.update();
     app.update();
-    assert!(tx.is_empty());
+    assert_eq!(app.world().resource::<LinkReceiver>().0.backlog(), 0);
+    let e = app.world().resource::<ModuleEntities>().0[0];
+    assert_eq!(app.world().get::<LightModule>(e).unwrap().reading.quantity, 119, "the last state wins");
 }
 
 #[test]
 fn orders_and_events_arrive() {
-    let (mut app, tx, _) = app("demo.ron");
+    let (mut app, mut tx, _) = app("demo.ron");
     let order = OrderSlot { order_id: 77, lines_total: 3, status: 1, ..Default::default() };
-    tx.send(LinkMessage::Order { slot: 5, order }).unwrap();
-    tx.send(LinkMessage::Event(LinkEvent::Confirmed { module: 9, quantity: 2 })).unwrap();
+    send(
+        &mut tx,
+        [
+            LinkMessage::Order { slot: 5, order },
+            LinkMessage::Event(LinkEvent::Confirmed { module: 9, quantity: 2 }),
+        ],
+    );
     app.update();
     assert_eq!(app.world().resource::<OrderBoard>().slots[5], order);
     let confirmed: Vec<_> =

@@ -64,11 +64,11 @@ struct Twin {
 fn twin(site: &Arc<Site>, endpoint: SocketAddr, options: LinkOptions) -> Twin {
     let mut builder = Link::builder(site.clone()).endpoint(0, endpoint.to_string()).options(options);
     let events = builder.lossless();
-    let link = builder.spawn().unwrap();
+    let mut link = builder.spawn().unwrap();
     let mut app = App::new();
     app.add_plugins((TaskPoolPlugin::default(), LinkPlugin))
         .insert_resource(LinkSite(site.clone()))
-        .insert_resource(LinkReceiver(link.view().clone()));
+        .insert_resource(LinkReceiver(link.take_view().unwrap()));
     app.update();
     Twin { app, link, events, seen: Vec::new() }
 }
