@@ -624,7 +624,9 @@ impl Poller {
         self.health.latency_p50_us = p50;
         self.health.latency_p99_us = p99;
         self.health.requests = self.latency.requests as u32;
-        publish(outbox, LinkMessage::Health { controller: self.target.index, health: self.health });
+        let mut o = outbox.lock().unwrap_or_else(PoisonError::into_inner);
+        o.publish(LinkMessage::Health { controller: self.target.index, health: self.health });
+        o.ship();
     }
 }
 

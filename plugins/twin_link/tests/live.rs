@@ -217,7 +217,7 @@ fn controller_down_at_start_then_killed_and_restarted() {
     light(&s, 3, 9, 3, "UP-2", 1);
     assert!(t.until(Duration::from_secs(3), |t| ecs_matches_sim(t, &s, &site)), "recovered after restart");
     assert_eq!(t.module(3).quantity, 9);
-    assert!(t.health().reconnects >= 1);
+    assert!(t.until(Duration::from_secs(1), |t| t.health().reconnects >= 1));
     rt.block_on(s.shutdown());
 }
 
