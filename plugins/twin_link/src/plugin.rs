@@ -104,6 +104,8 @@ pub struct LinkHealth {
     pub controllers: Vec<ControllerHealth>,
     /// Messages applied in the last frame.
     pub applied_last_frame: usize,
+    /// States the poller coalesced because the view fell behind (latest count reported).
+    pub coalesced: u32,
     /// The poller's channel closed: no more data will come.
     pub source_closed: bool,
 }
@@ -279,6 +281,7 @@ fn apply_link_messages(
                 if c >= health.controllers.len() {
                     health.controllers.resize(c + 1, ControllerHealth::default());
                 }
+                health.coalesced = health.coalesced.max(h.coalesced);
                 health.controllers[c] = h;
             }
             LinkMessage::Event(event) => match event {

@@ -625,6 +625,8 @@ impl Poller {
         self.health.latency_p99_us = p99;
         self.health.requests = self.latency.requests as u32;
         let mut o = outbox.lock().unwrap_or_else(PoisonError::into_inner);
+        self.health.coalesced =
+            o.coalesced.load(std::sync::atomic::Ordering::Relaxed).min(u64::from(u32::MAX)) as u32;
         o.publish(LinkMessage::Health { controller: self.target.index, health: self.health });
         o.ship();
     }

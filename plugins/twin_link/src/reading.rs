@@ -176,6 +176,8 @@ pub struct ControllerHealth {
     pub exceptions: u32,
     /// Connections made after the first.
     pub reconnects: u32,
+    /// States coalesced link-wide (replaced while the view was full) when this was sent.
+    pub coalesced: u32,
 }
 
 /// Facts the overlay raises alarms and counters from.
