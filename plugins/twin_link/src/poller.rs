@@ -13,7 +13,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crossbeam_channel::{Receiver, Sender};
 use tokio::net::TcpStream;
-use tokio_modbus::client::{Client as _, Context, Writer};
+use tokio_modbus::client::{Client as _, Context};
 use tokio_modbus::prelude::{ExceptionCode, Request, Response, Slave};
 use twin_model::register_map::Table;
 use twin_model::{ModuleIndex, RegisterMap, Site, codes};
@@ -692,11 +692,19 @@ async fn run_controller(
         publish(&outbox, LinkMessage::Event(LinkEvent::Connected { controller: p.target.index }));
         let mut ticker = tokio::time::interval(p.target.interval);
         ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        let error = loop {
+        // The last exception reported, so a controller that keeps answering one is not an
+        // alarm every poll.
+        let mut last_exception = None;
+        let error = 'polling: loop {
             ticker.tick().await;
             while let Ok(cmd) = commands.try_recv() {
-                if let Err(e) = execute(&mut ctx, &p, cmd, options.timeout).await {
-                    tracing::warn!(controller = %p.target.name, "command {cmd:?} failed: {e}");
+                match execute(&mut ctx, &p, cmd, options.timeout).await {
+                    Ok(()) => tracing::info!(controller = %p.target.name, "command {cmd:?} done"),
+                    Err(e @ PollError::Exception { .. }) => {
+                        tracing::warn!(controller = %p.target.name, "command {cmd:?} refused: {e}");
+                    }
+                    // A timed-out write may still be answered later: the connection is unusable.
+                    Err(e) => break 'polling e,
                 }
             }
             match p.cycle(&mut ctx, options.timeout, &outbox).await {
@@ -710,13 +718,17 @@ async fn run_controller(
                         p.health.stale = false;
                         tracing::info!(controller = %p.target.name, "fresh data again");
                     }
+                    last_exception = None;
                     p.publish_health(&outbox);
                 }
                 Err(e @ PollError::Exception { function, code, address }) => {
                     p.health.exceptions = p.health.exceptions.saturating_add(1);
-                    tracing::debug!(controller = %p.target.name, "{e}");
-                    let ev = LinkEvent::Exception { controller: p.target.index, function, code, address };
-                    publish(&outbox, LinkMessage::Event(ev));
+                    if last_exception != Some((function, code, address)) {
+                        last_exception = Some((function, code, address));
+                        tracing::warn!(controller = %p.target.name, "{e}");
+                        let ev = LinkEvent::Exception { controller: p.target.index, function, code, address };
+                        publish(&outbox, LinkMessage::Event(ev));
+                    }
                     p.check_stale(&outbox);
                     p.publish_health(&outbox);
                 }
@@ -749,30 +761,33 @@ async fn sleep_watching_stale(p: &mut Poller, total: Duration, outbox: &SharedOu
     }
 }
 
-async fn execute(ctx: &mut Context, p: &Poller, cmd: LinkCommand, timeout: Duration) -> Result<(), String> {
+async fn execute(
+    ctx: &mut Context,
+    p: &Poller,
+    cmd: LinkCommand,
+    timeout: Duration,
+) -> Result<(), PollError> {
     let map = &p.target.map;
-    let request = async {
-        match cmd {
-            LinkCommand::Acknowledge { module } => {
-                let Some(&(address, _)) = p.target.modules.iter().find(|(_, m)| *m == module) else {
-                    return Ok(Ok(()));
-                };
-                ctx.write_single_coil(map.bits.acknowledge + address, true).await
-            }
-            LinkCommand::LampTest { .. } => {
-                let header = p.image.block(Block::Header);
-                let seq = header.get(usize::from(map.header.global_sequence)).copied().unwrap_or(0);
-                let start = map.header.base + map.header.global_command;
-                ctx.write_multiple_registers(start, &[codes::global::LAMP_TEST, seq.wrapping_add(1)]).await
-            }
+    let (function, address, request) = match cmd {
+        LinkCommand::Acknowledge { module } => {
+            let Some(&(a, _)) = p.target.modules.iter().find(|(_, m)| *m == module) else { return Ok(()) };
+            let coil = map.bits.acknowledge + a;
+            (5, coil, Request::WriteSingleCoil(coil, true))
+        }
+        LinkCommand::LampTest { .. } => {
+            let header = p.image.block(Block::Header);
+            let seq = header.get(usize::from(map.header.global_sequence)).copied().unwrap_or(0);
+            let start = map.header.base + map.header.global_command;
+            let values = vec![codes::global::LAMP_TEST, seq.wrapping_add(1)];
+            (16, start, Request::WriteMultipleRegisters(start, values.into()))
         }
     };
-    match tokio::time::timeout(timeout, request).await {
-        Err(_) => Err("timed out".into()),
-        Ok(Err(e)) => Err(e.to_string()),
-        Ok(Ok(Err(code))) => Err(format!("exception {code:?}")),
-        Ok(Ok(Ok(()))) => Ok(()),
-    }
+    tokio::time::timeout(timeout, ctx.call(request))
+        .await
+        .map_err(|_| PollError::Timeout)?
+        .map_err(|e| PollError::Transport(e.to_string()))?
+        .map_err(|e| PollError::Exception { function, code: exception_code(e), address })?;
+    Ok(())
 }
 
 /// A running link: the poller thread and the channels out of it.

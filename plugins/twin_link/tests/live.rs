@@ -366,3 +366,28 @@ fn writes_are_refused_unless_allowed() {
     let err = t.link.command(twin_link::LinkCommand::Acknowledge { module: 0 }).unwrap_err();
     assert!(err.to_string().contains("--allow-writes"), "{err}");
 }
+
+#[test]
+fn allowed_writes_acknowledge_a_latch_and_run_a_lamp_test() {
+    let rt = runtime();
+    let site = demo();
+    let s = sim(&rt, &site, "127.0.0.1:0".parse().unwrap(), 0.0, 1.0);
+    let options = LinkOptions { allow_writes: true, ..fast_options() };
+    let mut t = twin(&site, s.addresses()[0], options);
+    let module = site.module_at(0, 12).unwrap();
+    assert!(t.until(Duration::from_secs(2), |t| t.health().polls > 0));
+    light(&s, 12, 3, 1, "ACK-ME", 1);
+    assert!(t.until(Duration::from_secs(2), |t| t.module(module as usize).quantity == 3));
+    s.controllers()[0].lock().unwrap().press(12, 3);
+    assert!(t.until(Duration::from_secs(2), |t| t.module(module as usize).confirm_latch));
+    assert!(t.saw(|e| matches!(e, LinkEvent::Confirmed { module: m, quantity: 3 } if *m == module)));
+    t.link.command(twin_link::LinkCommand::Acknowledge { module }).unwrap();
+    assert!(t.until(Duration::from_secs(2), |t| !t.module(module as usize).confirm_latch), "latch cleared");
+    t.link.command(twin_link::LinkCommand::LampTest { controller: 0 }).unwrap();
+    let lamp_test = || {
+        let c = s.controllers()[0].lock().unwrap();
+        c.read_registers(Table::Holding, 2, 1).unwrap()[0] & codes::status::LAMP_TEST != 0
+    };
+    assert!(t.until(Duration::from_secs(2), |_| lamp_test()), "lamp test running");
+    rt.block_on(s.shutdown());
+}
