@@ -74,49 +74,6 @@ pub struct PickerLine<'a> {
     pub order: u32,
 }
 
-fn mode_name(v: u16) -> &'static str {
-    match Mode::from_register(v) {
-        Some(Mode::Off) => "off",
-        Some(Mode::Pick) => "pick",
-        Some(Mode::Put) => "put",
-        Some(Mode::Done) => "done",
-        Some(Mode::Error) => "error",
-        None => "unknown",
-    }
-}
-
-fn state_name(v: u16) -> &'static str {
-    match ModuleState::from_register(v) {
-        Some(ModuleState::Idle) => "idle",
-        Some(ModuleState::Lit) => "lit",
-        Some(ModuleState::Confirmed) => "confirmed",
-        Some(ModuleState::Shortage) => "shortage",
-        Some(ModuleState::Fault) => "fault",
-        None => "unknown",
-    }
-}
-
-fn blink_name(v: u16) -> &'static str {
-    match Blink::from_register(v) {
-        Some(Blink::Steady) => "steady",
-        Some(Blink::Blink) => "blink",
-        Some(Blink::Flash) => "flash",
-        None => "unknown",
-    }
-}
-
-fn picker_state_name(v: u16) -> &'static str {
-    match PickerState::from_register(v) {
-        Some(PickerState::Idle) => "idle",
-        Some(PickerState::Walking) => "walking",
-        Some(PickerState::Picking) => "picking",
-        Some(PickerState::Packing) => "packing",
-        Some(PickerState::Break) => "break",
-        Some(PickerState::Absent) => "absent",
-        None => "unknown",
-    }
-}
-
 /// The JSON line of one module.
 pub fn module_line<'a>(site: &'a twin_model::Site, index: usize, r: &'a ModuleReading) -> ModuleLine<'a> {
     let m = &site.modules[index];
@@ -127,10 +84,10 @@ pub fn module_line<'a>(site: &'a twin_model::Site, index: usize, r: &'a ModuleRe
         display: r.location.as_str(),
         controller: &site.layout.controllers[usize::from(m.controller)].name,
         address: m.address,
-        state: state_name(r.state),
-        mode: mode_name(r.mode),
+        state: ModuleState::from_register(r.state).map_or("unknown", ModuleState::name),
+        mode: Mode::from_register(r.mode).map_or("unknown", Mode::name),
         colour: codes::COLOURS.get(usize::from(r.colour)).map_or("unknown", |c| c.0),
-        blink: blink_name(r.blink),
+        blink: Blink::from_register(r.blink).map_or("unknown", Blink::name),
         blink_period_ms: r.blink_period_ms,
         quantity: (r.quantity != codes::QUANTITY_BLANK).then_some(r.quantity),
         confirmed_quantity: r.confirmed_quantity,
@@ -184,7 +141,7 @@ pub fn run(args: &SnapshotArgs) -> ExitCode {
             x: f32::from(r.x_cm) / 100.0,
             y: f32::from(r.y_cm) / 100.0,
             heading: f32::from(r.heading_cdeg) / 100.0,
-            state: picker_state_name(r.state),
+            state: PickerState::from_register(r.state).map_or("unknown", PickerState::name),
             order: r.order,
         };
         if serde_json::to_writer(&mut out, &line).is_err() || writeln!(out).is_err() {

@@ -496,8 +496,10 @@ impl Poller {
         for r in board_reads {
             board_values.push((r, read(ctx, r, timeout, &mut self.latency).await?));
         }
-        self.publish_changes(board_values, outbox);
-        outbox.lock().unwrap_or_else(PoisonError::into_inner).ship();
+        // One lock for the whole cycle's changes.
+        let mut o = outbox.lock().unwrap_or_else(PoisonError::into_inner);
+        self.publish_changes(board_values, &mut o);
+        o.ship();
         Ok(())
     }
 
@@ -531,7 +533,7 @@ impl Poller {
         });
     }
 
-    fn publish_changes(&mut self, board: Vec<(Read, Vec<u16>)>, outbox: &SharedOutbox) {
+    fn publish_changes(&mut self, board: Vec<(Read, Vec<u16>)>, outbox: &mut Outbox) {
         let map = &self.target.map;
         // Only modules whose registers changed are decoded; all of them on the first poll and
         // on the first after the controller went stale (to clear the stale mark).
@@ -547,15 +549,12 @@ impl Poller {
             let prev = self.modules[k];
             if reading != prev || self.first_poll {
                 self.modules[k] = reading;
-                publish(outbox, LinkMessage::Module { module, reading });
+                outbox.publish(LinkMessage::Module { module, reading });
                 if reading.confirm_latch && !prev.confirm_latch && !self.first_poll {
-                    publish(
-                        outbox,
-                        LinkMessage::Event(LinkEvent::Confirmed {
-                            module,
-                            quantity: reading.confirmed_quantity,
-                        }),
-                    );
+                    outbox.publish(LinkMessage::Event(LinkEvent::Confirmed {
+                        module,
+                        quantity: reading.confirmed_quantity,
+                    }));
                 }
                 if reading.shortage_latch && !prev.shortage_latch && !self.first_poll {
                     let e = LinkEvent::Shortage {
@@ -563,7 +562,7 @@ impl Poller {
                         asked: reading.quantity,
                         picked: reading.confirmed_quantity,
                     };
-                    publish(outbox, LinkMessage::Event(e));
+                    outbox.publish(LinkMessage::Event(e));
                 }
             }
         }
@@ -573,7 +572,7 @@ impl Poller {
             let reading = decode_picker(map, &self.image, i as u16);
             if reading != self.pickers[i] || self.first_poll {
                 self.pickers[i] = reading;
-                publish(outbox, LinkMessage::Picker { picker: i as u16, reading });
+                outbox.publish(LinkMessage::Picker { picker: i as u16, reading });
             }
         }
         let stride = usize::from(map.orders.stride.max(1));
@@ -588,7 +587,7 @@ impl Poller {
                 }
                 if order != prev {
                     self.orders[slot] = order;
-                    publish(outbox, LinkMessage::Order { slot: slot as u16, order });
+                    outbox.publish(LinkMessage::Order { slot: slot as u16, order });
                 }
             }
         }
@@ -611,10 +610,13 @@ impl Poller {
         }
         self.health.stale = true;
         tracing::warn!(controller = %self.target.name, "no complete poll for 3 intervals: stale");
-        publish(outbox, LinkMessage::Event(LinkEvent::Stale { controller: self.target.index }));
-        for (k, &(_, module)) in self.target.modules.iter().enumerate() {
-            self.modules[k].stale = true;
-            publish(outbox, LinkMessage::Module { module, reading: self.modules[k] });
+        {
+            let mut o = outbox.lock().unwrap_or_else(PoisonError::into_inner);
+            o.publish(LinkMessage::Event(LinkEvent::Stale { controller: self.target.index }));
+            for (k, &(_, module)) in self.target.modules.iter().enumerate() {
+                self.modules[k].stale = true;
+                o.publish(LinkMessage::Module { module, reading: self.modules[k] });
+            }
         }
         self.publish_health(outbox);
     }

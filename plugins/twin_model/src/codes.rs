@@ -19,6 +19,17 @@ pub enum Mode {
 }
 
 impl Mode {
+    /// Lower-case name for logs, JSON and the overlay.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Off => "off",
+            Self::Pick => "pick",
+            Self::Put => "put",
+            Self::Done => "done",
+            Self::Error => "error",
+        }
+    }
+
     /// Decodes a register value; unknown values are `None`.
     pub fn from_register(v: u16) -> Option<Self> {
         Some(match v {
@@ -55,6 +66,17 @@ pub enum ModuleState {
 }
 
 impl ModuleState {
+    /// Lower-case name for logs, JSON and the overlay.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Idle => "idle",
+            Self::Lit => "lit",
+            Self::Confirmed => "confirmed",
+            Self::Shortage => "shortage",
+            Self::Fault => "fault",
+        }
+    }
+
     /// Decodes a register value; unknown values are `None`.
     pub fn from_register(v: u16) -> Option<Self> {
         Some(match v {
@@ -106,6 +128,15 @@ pub enum Blink {
 }
 
 impl Blink {
+    /// Lower-case name for logs, JSON and the overlay.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Steady => "steady",
+            Self::Blink => "blink",
+            Self::Flash => "flash",
+        }
+    }
+
     /// Decodes a register value; unknown values are `None`.
     pub fn from_register(v: u16) -> Option<Self> {
         Some(match v {
@@ -159,6 +190,18 @@ pub enum PickerState {
 }
 
 impl PickerState {
+    /// Lower-case name for logs, JSON and the overlay.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Idle => "idle",
+            Self::Walking => "walking",
+            Self::Picking => "picking",
+            Self::Packing => "packing",
+            Self::Break => "break",
+            Self::Absent => "absent",
+        }
+    }
+
     /// Decodes a register value; unknown values are `None`.
     pub fn from_register(v: u16) -> Option<Self> {
         Some(match v {
@@ -189,6 +232,16 @@ pub enum OrderStatus {
 }
 
 impl OrderStatus {
+    /// Lower-case name for logs, JSON and the overlay.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Empty => "empty",
+            Self::Pending => "pending",
+            Self::Active => "active",
+            Self::Done => "done",
+        }
+    }
+
     /// Decodes a register value; unknown values are `None`.
     pub fn from_register(v: u16) -> Option<Self> {
         Some(match v {
