@@ -53,6 +53,43 @@ pub struct TwinArgs {
     /// Stop after this many seconds (for scripts and tests; default: until Ctrl-C).
     #[arg(long = "for", value_name = "SECONDS")]
     pub run_for: Option<f64>,
+
+    /// No window: apply the link to the ECS and print status lines (servers, checks).
+    #[arg(long)]
+    pub headless: bool,
+
+    /// Camera at start: overview (orbit), walk (first person) or tour (zones, for wall
+    /// displays). Keys 1/2/3 switch later.
+    #[arg(long, value_name = "MODE", default_value = "overview", value_parser = ["overview", "walk", "tour"])]
+    pub camera: String,
+
+    /// Render the running twin, save one frame to this PNG and exit 0 (docs, CI, health checks
+    /// of wall displays).
+    #[arg(long, value_name = "PNG", conflicts_with = "headless")]
+    pub screenshot: Option<PathBuf>,
+
+    /// Seconds to run before the screenshot (lets the first poll arrive).
+    #[arg(long, value_name = "SECONDS", default_value_t = 3.0, requires = "screenshot")]
+    pub after: f64,
+
+    /// Window size in pixels.
+    #[arg(long, value_name = "WxH", default_value = "1600x900", value_parser = parse_size)]
+    pub size: (u32, u32),
+
+    /// Print frame-time statistics (mean, p50, p99, draw batches) when the twin exits; turns
+    /// vsync off so the numbers measure the renderer.
+    #[arg(long)]
+    pub frame_stats: bool,
+}
+
+fn parse_size(s: &str) -> Result<(u32, u32), String> {
+    let err = || format!("{s:?} is not WIDTHxHEIGHT (e.g. 1920x1080)");
+    let (w, h) = s.split_once('x').ok_or_else(err)?;
+    let (w, h): (u32, u32) = (w.parse().map_err(|_| err())?, h.parse().map_err(|_| err())?);
+    if !(64..=16384).contains(&w) || !(64..=16384).contains(&h) {
+        return Err(format!("{s:?}: width and height must be from 64 to 16384"));
+    }
+    Ok((w, h))
 }
 
 /// picktwin's subcommands.

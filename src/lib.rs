@@ -8,6 +8,7 @@ pub mod cli;
 pub mod sim;
 pub mod snapshot;
 pub mod twin;
+pub mod view;
 
 use std::process::ExitCode;
 

@@ -1,8 +1,8 @@
 //! The twin (default command): the live link applied to the ECS, fed by the built-in simulator
 //! in-process over real TCP, or by real controllers with `--controller`.
 //!
-//! Until the 3D floor and overlay land this app runs headless and prints a status line: lit
-//! modules, pickers, the order board and each controller's health.
+//! By default it opens the 3D floor ([`crate::view`]); `--headless` runs without a window and
+//! prints a status line instead: lit modules, pickers, the order board, controller health.
 
 use std::collections::HashMap;
 use std::process::ExitCode;
@@ -89,6 +89,28 @@ pub fn run(args: &TwinArgs) -> ExitCode {
     };
     if !args.allow_writes {
         tracing::info!("read-only: nothing is written to any controller (--allow-writes to change)");
+    }
+
+    if !args.headless {
+        let options = crate::view::ViewOptions {
+            camera: twin_camera::CameraMode::parse(&args.camera).unwrap_or(twin_camera::CameraMode::Overview),
+            screenshot: args.screenshot.clone(),
+            after: args.after,
+            run_for: args.run_for.map(Duration::from_secs_f64),
+            size: args.size,
+            frame_stats: args.frame_stats,
+            any_thread: false,
+        };
+        let view = link.take_view().expect("a new link has its view");
+        let exit = crate::view::window_app(site, view, &options).run();
+        link.stop();
+        if let Some(sim) = sim {
+            runtime.block_on(sim.shutdown());
+        }
+        return match exit {
+            AppExit::Success => ExitCode::SUCCESS,
+            AppExit::Error(code) => ExitCode::from(code.get()),
+        };
     }
 
     let stop = Arc::new(AtomicBool::new(false));

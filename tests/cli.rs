@@ -349,7 +349,7 @@ fn snapshot_of_the_simulator_lists_every_module() {
 
 #[test]
 fn the_twin_runs_headless_against_the_built_in_simulator() {
-    let out = picktwin(&["--speed", "600", "--status-every", "1", "--for", "3"]);
+    let out = picktwin(&["--headless", "--speed", "600", "--status-every", "1", "--for", "3"]);
     let stdout = text(&out.stdout);
     assert!(out.status.success(), "{}", text(&out.stderr));
     let last = stdout.lines().last().unwrap_or_else(|| panic!("no status line: {}", text(&out.stderr)));

@@ -1,0 +1,63 @@
+//! picktwin's 3D floor: the layout's floor, zones, aisles, racks and stations; one light module
+//! per slot drawn with seven-segment digits by a single instanced material; pickers moving
+//! smoothly between readings; click selection.
+//!
+//! The scene decorates the entities the live link spawns (`LightModule`, `Picker`) rather than
+//! keeping its own copies, so whatever feeds the link (Modbus, a recording, a broker) drives the
+//! floor. Without a renderer (tests, headless tools) the same systems run and keep the
+//! instance data; only meshes and materials are skipped.
+
+pub mod display;
+pub mod floor;
+pub mod labels;
+pub mod modules;
+pub mod pickers;
+pub mod selection;
+
+use bevy::prelude::*;
+use twin_model::layout::Rect;
+
+pub use floor::{FloorBounds, RackEntity, StationEntity};
+pub use labels::{LabelScale, WorldLabel};
+pub use modules::{ModuleHighlights, ModuleMaterial, ModuleStates, module_size};
+pub use pickers::PickerMotion;
+pub use selection::{FollowPicker, SelectRequest, Selected, Selection, SelectionChanged};
+
+/// The 3D floor.
+pub struct ScenePlugin;
+
+impl Plugin for ScenePlugin {
+    fn build(&self, app: &mut App) {
+        app.configure_sets(Startup, SceneSystems::Build)
+            .configure_sets(Update, SceneSystems::Select)
+            .configure_sets(PostUpdate, (SceneSystems::Animate, SceneSystems::Sync).chain().before(TransformSystems::Propagate));
+        floor::plugin(app);
+        modules::plugin(app);
+        pickers::plugin(app);
+        labels::plugin(app);
+        selection::plugin(app);
+    }
+}
+
+/// The scene's systems.
+#[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum SceneSystems {
+    /// Spawns the static floor (Startup, after the link spawned its entities).
+    Build,
+    /// Turns clicks into selections (Update).
+    Select,
+    /// Moves pickers and highlights (PostUpdate, before transforms propagate).
+    Animate,
+    /// Packs changed module states for the GPU (PostUpdate).
+    Sync,
+}
+
+/// Plan coordinates (x east, y north, height; metres) to world (Y up, north is -Z).
+pub fn plan_to_world([x, y, h]: [f32; 3]) -> Vec3 {
+    Vec3::new(x, h, -y)
+}
+
+/// Centre of a plan rectangle on the floor, in world coordinates.
+pub fn plan_rect_centre(r: &Rect) -> Vec3 {
+    plan_to_world([r.x + r.width * 0.5, r.y + r.depth * 0.5, 0.0])
+}

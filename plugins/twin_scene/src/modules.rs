@@ -1,0 +1,230 @@
+//! Light modules at site scale: one shared cuboid mesh and one [`ModuleMaterial`] for every
+//! module, so they draw as one instanced batch whatever the module count; each instance's
+//! `MeshTag` indexes a storage buffer of packed display states ([`crate::display`]).
+//!
+//! Only changed modules are rewritten: the main world keeps a CPU mirror of the buffer, packs
+//! the modules whose `LightModule` changed this frame and queues their byte ranges; the render
+//! world writes just those ranges into the GPU buffer (`RenderQueue::write_buffer`), so a frame
+//! with one change uploads 32 bytes, not the whole site.
+
+use bevy::asset::RenderAssetUsages;
+use bevy::light::NotShadowCaster;
+use bevy::mesh::MeshTag;
+use bevy::prelude::*;
+use bevy::render::render_asset::RenderAssets;
+use bevy::render::render_resource::AsBindGroup;
+use bevy::render::renderer::RenderQueue;
+use bevy::render::storage::{GpuShaderBuffer, ShaderBuffer};
+use bevy::render::{Extract, ExtractSchedule, Render, RenderApp, RenderSystems};
+use bevy::shader::ShaderRef;
+use twin_link::{LightModule, LinkSite, ModuleEntities};
+use twin_model::ModuleIndex;
+
+use crate::display::{self, Packed};
+use crate::selection::{Selected, Selection};
+use crate::{SceneSystems, plan_to_world};
+
+/// The embedded shader's asset path.
+const SHADER: &str = "embedded://twin_scene/shaders/module.wgsl";
+
+pub(super) fn plugin(app: &mut App) {
+    app.init_resource::<ModuleStates>()
+        .init_resource::<ModuleHighlights>()
+        .add_systems(PostUpdate, (attach_module_visuals, pack_changed_modules).chain().in_set(SceneSystems::Sync));
+    if app.get_sub_app(RenderApp).is_some() {
+        bevy::asset::embedded_asset!(app, "shaders/module.wgsl");
+        app.add_plugins(MaterialPlugin::<ModuleMaterial>::default());
+        let render = app.sub_app_mut(RenderApp);
+        render
+            .init_resource::<PendingWrites>()
+            .add_systems(ExtractSchedule, extract_module_writes)
+            .add_systems(Render, write_module_ranges.in_set(RenderSystems::PrepareResources));
+    }
+}
+
+/// The one material every light module uses: per-instance state comes from `states`.
+#[derive(Asset, TypePath, AsBindGroup, Debug, Clone)]
+pub struct ModuleMaterial {
+    /// Packed display states, 32 bytes per module, indexed by `MeshTag`.
+    #[storage(0, read_only)]
+    pub states: Handle<ShaderBuffer>,
+}
+
+impl Material for ModuleMaterial {
+    fn vertex_shader() -> ShaderRef {
+        SHADER.into()
+    }
+
+    fn fragment_shader() -> ShaderRef {
+        SHADER.into()
+    }
+}
+
+/// The CPU mirror of the module state buffer and this frame's changed ranges.
+#[derive(Resource, Default, Debug)]
+pub struct ModuleStates {
+    /// Packed state of every module, by module index.
+    pub packed: Vec<Packed>,
+    /// Ranges `(first module, count)` changed this frame, merged where adjacent.
+    pub changed: Vec<(u32, u32)>,
+    /// The GPU buffer (absent when running without a renderer).
+    pub buffer: Option<Handle<ShaderBuffer>>,
+    /// Modules packed since start (for measurements).
+    pub packed_total: u64,
+    /// Bytes queued for upload since start (for measurements).
+    pub uploaded_bytes: u64,
+    scratch: Vec<ModuleIndex>,
+    selected: Option<ModuleIndex>,
+}
+
+/// Modules the overlay highlights (e.g. the lit lines of a selected order).
+#[derive(Resource, Default, Debug, Clone, PartialEq, Eq)]
+pub struct ModuleHighlights(pub Vec<ModuleIndex>);
+
+/// Size of a module on a shelf front with slots `slot_width` wide: real PTL modules are about
+/// 10–30 cm wide; ours fill most of the slot so the digits read from 2–3 m.
+pub fn module_size(slot_width: f32, level_height: f32) -> Vec3 {
+    Vec3::new((slot_width * 0.9).min(0.30), (level_height * 0.32).clamp(0.05, 0.10), 0.035)
+}
+
+/// Gives every module entity the link spawned its mesh, material, tag and place.
+fn attach_module_visuals(
+    mut commands: Commands,
+    site: Option<Res<LinkSite>>,
+    added: Query<(Entity, &LightModule), Added<LightModule>>,
+    mut states: ResMut<ModuleStates>,
+    mut meshes: Option<ResMut<Assets<Mesh>>>,
+    mut materials: Option<ResMut<Assets<ModuleMaterial>>>,
+    mut buffers: Option<ResMut<Assets<ShaderBuffer>>>,
+    mut shared: Local<Option<(Handle<Mesh>, Handle<ModuleMaterial>)>>,
+) {
+    let Some(site) = site else { return };
+    if added.is_empty() {
+        return;
+    }
+    let site = &site.0;
+    let n = site.modules.len();
+    if states.packed.len() != n {
+        states.packed = vec![display::pack_reading(&Default::default(), false, false); n];
+        states.scratch = Vec::with_capacity(n);
+    }
+    if shared.is_none()
+        && let (Some(meshes), Some(materials), Some(buffers)) =
+            (meshes.as_deref_mut(), materials.as_deref_mut(), buffers.as_deref_mut())
+    {
+        let mut bytes = Vec::new();
+        display::write_bytes(&states.packed, &mut bytes);
+        if bytes.is_empty() {
+            // A storage binding cannot be empty.
+            bytes.resize(32, 0);
+        }
+        // The CPU copy lives in `ModuleStates`; the asset's bytes are needed only once.
+        let buffer = buffers.add(ShaderBuffer::new(&bytes, RenderAssetUsages::RENDER_WORLD));
+        states.buffer = Some(buffer.clone());
+        *shared = Some((meshes.add(Cuboid::new(1.0, 1.0, 1.0)), materials.add(ModuleMaterial { states: buffer })));
+    }
+    for (entity, module) in &added {
+        let Some(m) = site.modules.get(module.index as usize) else { continue };
+        let rack = &site.layout.racks[m.rack as usize];
+        let size = module_size(rack.bay_width / f32::from(rack.slots_per_level.max(1)), rack.level_height);
+        let [nx, ny] = m.facing.normal();
+        let normal = Vec3::new(nx, 0.0, -ny);
+        let centre = plan_to_world(m.position) + normal * (size.z * 0.5);
+        let transform = Transform::from_translation(centre)
+            .looking_to(-normal, Vec3::Y)
+            .with_scale(size);
+        let mut e = commands.entity(entity);
+        e.insert((transform, MeshTag(module.index), NotShadowCaster));
+        if let Some((mesh, material)) = shared.as_ref() {
+            e.insert((Mesh3d(mesh.clone()), MeshMaterial3d(material.clone())));
+        }
+    }
+}
+
+/// Packs the modules whose state, selection or highlight changed; queues their ranges.
+fn pack_changed_modules(
+    mut states: ResMut<ModuleStates>,
+    changed: Query<&LightModule, Changed<LightModule>>,
+    all: Query<&LightModule>,
+    entities: Res<ModuleEntities>,
+    selection: Res<Selection>,
+    highlights: Res<ModuleHighlights>,
+    mut last_highlights: Local<Vec<ModuleIndex>>,
+) {
+    let states = &mut *states;
+    states.changed.clear();
+    if states.packed.is_empty() {
+        return;
+    }
+    states.scratch.clear();
+    states.scratch.extend(changed.iter().map(|m| m.index));
+    let selected = match selection.selected {
+        Selected::Module(i) => Some(i),
+        _ => None,
+    };
+    if selected != states.selected {
+        states.scratch.extend(states.selected);
+        states.scratch.extend(selected);
+        states.selected = selected;
+    }
+    if highlights.is_changed() {
+        states.scratch.extend(last_highlights.iter().copied());
+        states.scratch.extend(highlights.0.iter().copied());
+        last_highlights.clone_from(&highlights.0);
+    }
+    if states.scratch.is_empty() {
+        return;
+    }
+    states.scratch.sort_unstable();
+    states.scratch.dedup();
+    for k in 0..states.scratch.len() {
+        let index = states.scratch[k];
+        let Some(entity) = entities.0.get(index as usize) else { continue };
+        let Ok(module) = all.get(*entity) else { continue };
+        let Some(slot) = states.packed.get_mut(index as usize) else { continue };
+        let is_selected = selected == Some(index);
+        let highlighted = highlights.0.contains(&index);
+        *slot = display::pack_reading(&module.reading, is_selected, highlighted);
+        states.packed_total += 1;
+        match states.changed.last_mut() {
+            Some((first, count)) if *first + *count == index => *count += 1,
+            _ => states.changed.push((index, 1)),
+        }
+    }
+    states.uploaded_bytes += states.changed.iter().map(|(_, c)| u64::from(*c) * 32).sum::<u64>();
+}
+
+/// Byte ranges waiting for the GPU buffer (render world).
+#[derive(Resource, Default)]
+struct PendingWrites {
+    buffer: Option<AssetId<ShaderBuffer>>,
+    /// (byte offset, bytes)
+    writes: Vec<(u64, Vec<u8>)>,
+}
+
+fn extract_module_writes(states: Extract<Res<ModuleStates>>, mut pending: ResMut<PendingWrites>) {
+    let Some(buffer) = states.buffer.as_ref() else { return };
+    pending.buffer = Some(buffer.id());
+    for &(first, count) in &states.changed {
+        let range = first as usize..(first + count) as usize;
+        let Some(packed) = states.packed.get(range) else { continue };
+        let mut bytes = Vec::with_capacity(packed.len() * 32);
+        display::write_bytes(packed, &mut bytes);
+        pending.writes.push((u64::from(first) * 32, bytes));
+    }
+}
+
+fn write_module_ranges(
+    mut pending: ResMut<PendingWrites>,
+    buffers: Res<RenderAssets<GpuShaderBuffer>>,
+    queue: Res<RenderQueue>,
+) {
+    let Some(id) = pending.buffer else { return };
+    // Until the buffer is on the GPU the writes wait (they are newer than its initial data).
+    let Some(gpu) = buffers.get(id) else { return };
+    for (offset, bytes) in pending.writes.drain(..) {
+        if offset + bytes.len() as u64 <= gpu.buffer.size() {
+            queue.write_buffer(&gpu.buffer, offset, &bytes);
+        }
+    }
+}
