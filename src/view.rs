@@ -58,7 +58,11 @@ pub fn window_app(site: Arc<Site>, view: ViewReceiver, options: &ViewOptions) ->
                 primary_window: Some(Window {
                     title,
                     resolution: WindowResolution::new(options.size.0, options.size.1),
-                    present_mode: if options.frame_stats { PresentMode::AutoNoVsync } else { PresentMode::AutoVsync },
+                    present_mode: if options.frame_stats {
+                        PresentMode::AutoNoVsync
+                    } else {
+                        PresentMode::AutoVsync
+                    },
                     ..default()
                 }),
                 ..default()
@@ -78,11 +82,28 @@ pub fn window_app(site: Arc<Site>, view: ViewReceiver, options: &ViewOptions) ->
         requested: false,
     })
     .init_resource::<FrameStats>()
-    .add_systems(Update, (plan_exit, record_frame_time));
+    .init_resource::<LastCapture>()
+    .add_systems(Update, (plan_exit, record_frame_time, choose_antialiasing));
     if options.frame_stats {
         app.add_systems(Last, report_frame_stats_on_exit);
     }
     app
+}
+
+/// 4× MSAA on a GPU (cheap there, and rack edges need it); none on a software rasterizer,
+/// where it multiplies the cost of every pixel.
+fn choose_antialiasing(
+    adapter: Option<Res<bevy::render::renderer::RenderAdapterInfo>>,
+    mut cameras: Query<&mut bevy::render::view::Msaa, Added<twin_camera::TwinCamera>>,
+) {
+    for mut msaa in &mut cameras {
+        // Bevy does not re-export wgpu's `DeviceType`; its debug name is stable ("Cpu").
+        let software = adapter.as_ref().is_some_and(|a| format!("{:?}", a.0.device_type) == "Cpu");
+        *msaa = if software { bevy::render::view::Msaa::Off } else { bevy::render::view::Msaa::Sample4 };
+        if software {
+            tracing::info!("software renderer: multisampling off");
+        }
+    }
 }
 
 /// When to take the screenshot and when to stop.
@@ -94,7 +115,11 @@ struct RunPlan {
     requested: bool,
 }
 
-/// The frame a screenshot captured, as RGB8 rows (for tests and health checks).
+/// The latest frame `--screenshot` captured.
+#[derive(Resource, Debug, Default)]
+pub struct LastCapture(pub Option<CapturedFrame>);
+
+/// A frame a screenshot captured, as RGB8 rows (for tests and health checks).
 #[derive(Resource, Debug, Clone)]
 pub struct CapturedFrame {
     /// Width in pixels.
@@ -121,7 +146,9 @@ fn plan_exit(
         if !plan.requested && elapsed >= plan.after && *frames > 10 {
             plan.requested = true;
             commands.spawn(Screenshot::primary_window()).observe(
-                move |captured: On<ScreenshotCaptured>, mut commands: Commands, mut exit: MessageWriter<AppExit>| {
+                move |captured: On<ScreenshotCaptured>,
+                      mut last: ResMut<LastCapture>,
+                      mut exit: MessageWriter<AppExit>| {
                     let image = captured.image.clone();
                     match image.try_into_dynamic() {
                         Ok(dynamic) => {
@@ -137,7 +164,7 @@ fn plan_exit(
                                     exit.write(AppExit::from_code(1));
                                 }
                             }
-                            commands.insert_resource(CapturedFrame {
+                            last.0 = Some(CapturedFrame {
                                 width,
                                 height,
                                 rgb: rgb.into_raw(),
@@ -191,11 +218,19 @@ fn record_frame_time(time: Res<Time<Real>>, mut stats: ResMut<FrameStats>) {
     }
 }
 
+/// A visible mesh with the material that decides its batch.
+type DrawnMesh = (
+    &'static Mesh3d,
+    Option<&'static MeshMaterial3d<StandardMaterial>>,
+    Option<&'static MeshMaterial3d<twin_scene::ModuleMaterial>>,
+    &'static InheritedVisibility,
+);
+
 fn report_frame_stats_on_exit(
     mut exits: MessageReader<AppExit>,
     stats: Res<FrameStats>,
     site: Res<LinkSite>,
-    batches: Query<(&Mesh3d, Option<&MeshMaterial3d<StandardMaterial>>, Option<&MeshMaterial3d<twin_scene::ModuleMaterial>>, &InheritedVisibility)>,
+    batches: Query<DrawnMesh>,
     windows: Query<&Window>,
 ) {
     if exits.read().next().is_none() {

@@ -48,7 +48,7 @@ pub struct Rig {
     last_mode: CameraMode,
 }
 
-pub(super) fn spawn_camera(
+pub(crate) fn spawn_camera(
     mut commands: Commands,
     site: Option<Res<LinkSite>>,
     initial: Res<InitialMode>,
@@ -88,7 +88,6 @@ pub(super) fn spawn_camera(
     commands.insert_resource(rig);
 }
 
-#[expect(clippy::too_many_arguments, reason = "keys, messages, window and cursor state")]
 fn switch_modes(
     keys: Res<ButtonInput<KeyCode>>,
     egui: Option<Res<EguiWantsInput>>,

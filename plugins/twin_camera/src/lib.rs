@@ -6,6 +6,7 @@
 //! mouse (and stops following). Pointer input that egui takes never reaches the camera.
 
 mod controls;
+pub use controls::Rig;
 mod poses;
 
 use bevy::prelude::*;
@@ -32,7 +33,10 @@ impl Plugin for CameraPlugin {
         app.insert_resource(CameraMode::Overview)
             .insert_resource(InitialMode(self.initial))
             .insert_resource(TourSettings { dwell_s: self.tour_dwell_s, transition_s: 3.0 })
-            .configure_sets(Update, (CameraSystems::Input, CameraSystems::Move).chain().after(SceneSystems::Select))
+            .configure_sets(
+                Update,
+                (CameraSystems::Input, CameraSystems::Move).chain().after(SceneSystems::Select),
+            )
             .add_systems(PostStartup, controls::spawn_camera);
         controls::plugin(app);
     }

@@ -49,7 +49,8 @@ pub struct Orbit {
 impl Orbit {
     /// The camera pose.
     pub fn pose(&self) -> Pose {
-        let dir = Vec3::new(self.yaw.sin() * self.pitch.cos(), self.pitch.sin(), self.yaw.cos() * self.pitch.cos());
+        let dir =
+            Vec3::new(self.yaw.sin() * self.pitch.cos(), self.pitch.sin(), self.yaw.cos() * self.pitch.cos());
         Pose::looking(self.focus + dir * self.distance, self.focus)
     }
 }
@@ -99,21 +100,36 @@ pub fn blocked(site: &Site, at: Vec2, radius: f32) -> bool {
     let hits = |r: &twin_model::layout::Rect| {
         px > r.x - radius && px < r.x + r.width + radius && py > r.y - radius && py < r.y + r.depth + radius
     };
-    site.layout.racks.iter().any(|r| hits(&r.footprint())) || site.layout.stations.iter().any(|s| hits(&s.area))
+    site.layout.racks.iter().any(|r| hits(&r.footprint()))
+        || site.layout.stations.iter().any(|s| hits(&s.area))
 }
 
 /// The overview that shows the whole floor for a camera with vertical field of view `fov`
-/// and `aspect` (width / height).
+/// and `aspect` (width / height): the closest orbit from which every floor corner (and the
+/// tallest rack above it) projects inside the view, with a small margin.
 pub fn home_orbit(site: &Site, fov: f32, aspect: f32) -> Orbit {
     let f = &site.layout.floor;
+    let top = site.layout.racks.iter().map(|r| r.height()).fold(0.0f32, f32::max);
     let focus = plan_to_world([f.width * 0.5, f.depth * 0.5, 0.0]);
-    let pitch = 55f32.to_radians();
-    // Fit the floor's width horizontally and its depth (foreshortened) vertically.
-    let half_h = (fov * 0.5).tan();
-    let half_w = half_h * aspect.max(0.1);
-    let fit_w = (f.width * 0.5) / half_w;
-    let fit_d = (f.depth * 0.5 * pitch.sin() + 3.0 * pitch.cos()) / half_h;
-    Orbit { focus, yaw: 0.0, pitch, distance: fit_w.max(fit_d) * 1.08 + 2.0 }
+    let proj = Mat4::perspective_rh(fov, aspect.max(0.1), 0.1, 10_000.0);
+    let mut corners = Vec::with_capacity(8);
+    for (x, y) in [(0.0, 0.0), (f.width, 0.0), (0.0, f.depth), (f.width, f.depth)] {
+        corners.push(plan_to_world([x, y, 0.0]));
+        corners.push(plan_to_world([x, y, top]));
+    }
+    let fits = |o: &Orbit| {
+        let view = o.pose().transform().to_matrix().inverse();
+        corners.iter().all(|c| {
+            let clip = proj * view * c.extend(1.0);
+            let ndc = clip.truncate() / clip.w;
+            clip.w > 0.0 && ndc.x.abs() <= 0.95 && ndc.y.abs() <= 0.95
+        })
+    };
+    let mut orbit = Orbit { focus, yaw: 0.0, pitch: 55f32.to_radians(), distance: 5.0 };
+    while !fits(&orbit) && orbit.distance < 5_000.0 {
+        orbit.distance *= 1.05;
+    }
+    orbit
 }
 
 /// One tour stop per zone: an orbit that frames the zone.
@@ -126,7 +142,12 @@ pub fn tour_stops(site: &Site, fov: f32) -> Vec<Orbit> {
             let a = &z.area;
             let focus = plan_to_world([a.x + a.width * 0.5, a.y + a.depth * 0.5, 0.5]);
             let size = a.width.max(a.depth);
-            Orbit { focus, yaw: 0.4, pitch: 38f32.to_radians(), distance: (size * 0.55 / (fov * 0.5).tan()).max(6.0) }
+            Orbit {
+                focus,
+                yaw: 0.4,
+                pitch: 38f32.to_radians(),
+                distance: (size * 0.55 / (fov * 0.5).tan()).max(6.0),
+            }
         })
         .collect();
     if stops.is_empty() { vec![home_orbit(site, fov, 16.0 / 9.0)] } else { stops }
@@ -153,7 +174,8 @@ mod tests {
     use super::*;
 
     fn demo() -> Site {
-        Site::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../layouts/demo.ron"))).unwrap()
+        Site::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../layouts/demo.ron")))
+            .unwrap()
     }
 
     #[test]
@@ -182,22 +204,34 @@ mod tests {
         let forward = before.rotation * Vec3::NEG_Z;
         w.step(&site, Vec2::new(0.0, 0.5));
         let moved = w.pose().eye - before.eye;
-        assert!(moved.normalize().dot(forward.with_y(0.0).normalize()) > 0.99, "moved {moved}, looking {forward}");
+        assert!(
+            moved.normalize().dot(forward.with_y(0.0).normalize()) > 0.99,
+            "moved {moved}, looking {forward}"
+        );
     }
 
     #[test]
     fn the_home_view_sees_every_floor_corner() {
-        let site = demo();
-        let fov = std::f32::consts::FRAC_PI_4;
-        let aspect = 16.0 / 9.0;
-        let pose = home_orbit(&site, fov, aspect).pose();
-        let view = pose.transform().to_matrix().inverse();
-        let proj = Mat4::perspective_rh(fov, aspect, 0.1, 1000.0);
-        let f = &site.layout.floor;
-        for (x, y) in [(0.0, 0.0), (f.width, 0.0), (0.0, f.depth), (f.width, f.depth)] {
-            let clip = proj * view * plan_to_world([x, y, 0.0]).extend(1.0);
-            let ndc = clip.truncate() / clip.w;
-            assert!(clip.w > 0.0 && ndc.x.abs() <= 1.0 && ndc.y.abs() <= 1.0, "corner ({x}, {y}) at {ndc}");
+        for name in ["demo.ron", "pharma_dc.ron", "stress.ron"] {
+            let path = format!("{}/../../layouts/{name}", env!("CARGO_MANIFEST_DIR"));
+            let site = Site::load(path).unwrap();
+            let fov = std::f32::consts::FRAC_PI_4;
+            let aspect = 16.0 / 9.0;
+            let home = home_orbit(&site, fov, aspect);
+            let view = home.pose().transform().to_matrix().inverse();
+            let proj = Mat4::perspective_rh(fov, aspect, 0.1, 1000.0);
+            let f = &site.layout.floor;
+            let mut widest = 0.0f32;
+            for (x, y) in [(0.0, 0.0), (f.width, 0.0), (0.0, f.depth), (f.width, f.depth)] {
+                let clip = proj * view * plan_to_world([x, y, 0.0]).extend(1.0);
+                let ndc = clip.truncate() / clip.w;
+                assert!(
+                    clip.w > 0.0 && ndc.x.abs() <= 1.0 && ndc.y.abs() <= 1.0,
+                    "{name}: corner ({x}, {y}) at {ndc}"
+                );
+                widest = widest.max(ndc.x.abs()).max(ndc.y.abs());
+            }
+            assert!(widest > 0.7, "{name}: the floor fills the view, not a corner of it ({widest})");
         }
     }
 

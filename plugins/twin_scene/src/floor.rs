@@ -47,7 +47,6 @@ const UPRIGHT: [f32; 4] = [0.05, 0.16, 0.45, 1.0];
 const BEAM: [f32; 4] = [0.85, 0.32, 0.04, 1.0];
 const SHELF: [f32; 4] = [0.16, 0.17, 0.18, 1.0];
 
-#[expect(clippy::too_many_arguments, reason = "a startup system spawning every static part")]
 fn spawn_floor(
     mut commands: Commands,
     site: Option<Res<LinkSite>>,
@@ -125,7 +124,11 @@ fn spawn_floor(
         // A tint of the zone's colour over the floor grey: readable, never louder than the lights.
         let colour = rgb(zone.colour).to_linear();
         let tinted = LinearRgba::rgb(0.03, 0.032, 0.035) * 0.75 + colour * 0.06;
-        let material = materials.add(StandardMaterial { base_color: Color::LinearRgba(tinted), unlit: true, ..default() });
+        let material = materials.add(StandardMaterial {
+            base_color: Color::LinearRgba(tinted),
+            unlit: true,
+            ..default()
+        });
         commands.spawn((
             Mesh3d(quad.clone()),
             MeshMaterial3d(material),
@@ -221,7 +224,11 @@ fn rack_geometry(site: &Site, index: usize, mesh: &mut BoxMesh) {
         for v in [0.03, v_len - 0.03] {
             mesh.push(at(u_len * 0.5, v, y - 0.07), half(u_len * 0.5, 0.025, 0.035), BEAM);
         }
-        mesh.push(at(u_len * 0.5, v_len * 0.5, y - 0.035), half(u_len * 0.5 - 0.02, v_len * 0.5 - 0.03, 0.01), SHELF);
+        mesh.push(
+            at(u_len * 0.5, v_len * 0.5, y - 0.035),
+            half(u_len * 0.5 - 0.02, v_len * 0.5 - 0.03, 0.01),
+            SHELF,
+        );
     }
     // Top frame.
     for v in [0.03, v_len - 0.03] {

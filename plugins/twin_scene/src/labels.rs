@@ -71,8 +71,11 @@ fn draw_labels(
         let Ok(pos) = camera.world_to_viewport(camera_at, world) else { continue };
         let size = if label.large { 22.0 } else { 14.0 } * scale.0;
         let [r, g, b, _] = label.colour.to_srgba().to_u8_array();
-        let galley =
-            painter.layout_no_wrap(label.text.clone(), egui::FontId::proportional(size), egui::Color32::from_rgb(r, g, b));
+        let galley = painter.layout_no_wrap(
+            label.text.clone(),
+            egui::FontId::proportional(size),
+            egui::Color32::from_rgb(r, g, b),
+        );
         let rect = egui::Align2::CENTER_BOTTOM
             .anchor_size(egui::pos2(pos.x, pos.y), galley.size())
             .expand2(egui::vec2(4.0, 1.0));

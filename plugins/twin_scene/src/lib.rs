@@ -30,7 +30,10 @@ impl Plugin for ScenePlugin {
     fn build(&self, app: &mut App) {
         app.configure_sets(Startup, SceneSystems::Build)
             .configure_sets(Update, SceneSystems::Select)
-            .configure_sets(PostUpdate, (SceneSystems::Animate, SceneSystems::Sync).chain().before(TransformSystems::Propagate));
+            .configure_sets(
+                PostUpdate,
+                (SceneSystems::Animate, SceneSystems::Sync).chain().before(TransformSystems::Propagate),
+            );
         floor::plugin(app);
         modules::plugin(app);
         pickers::plugin(app);

@@ -28,9 +28,10 @@ use crate::{SceneSystems, plan_to_world};
 const SHADER: &str = "embedded://twin_scene/shaders/module.wgsl";
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<ModuleStates>()
-        .init_resource::<ModuleHighlights>()
-        .add_systems(PostUpdate, (attach_module_visuals, pack_changed_modules).chain().in_set(SceneSystems::Sync));
+    app.init_resource::<ModuleStates>().init_resource::<ModuleHighlights>().add_systems(
+        PostUpdate,
+        (attach_module_visuals, pack_changed_modules).chain().in_set(SceneSystems::Sync),
+    );
     if app.get_sub_app(RenderApp).is_some() {
         bevy::asset::embedded_asset!(app, "shaders/module.wgsl");
         app.add_plugins(MaterialPlugin::<ModuleMaterial>::default());
@@ -88,6 +89,7 @@ pub fn module_size(slot_width: f32, level_height: f32) -> Vec3 {
 }
 
 /// Gives every module entity the link spawned its mesh, material, tag and place.
+#[expect(clippy::too_many_arguments, reason = "the render assets are optional: headless runs have none")]
 fn attach_module_visuals(
     mut commands: Commands,
     site: Option<Res<LinkSite>>,
@@ -121,7 +123,8 @@ fn attach_module_visuals(
         // The CPU copy lives in `ModuleStates`; the asset's bytes are needed only once.
         let buffer = buffers.add(ShaderBuffer::new(&bytes, RenderAssetUsages::RENDER_WORLD));
         states.buffer = Some(buffer.clone());
-        *shared = Some((meshes.add(Cuboid::new(1.0, 1.0, 1.0)), materials.add(ModuleMaterial { states: buffer })));
+        *shared =
+            Some((meshes.add(Cuboid::new(1.0, 1.0, 1.0)), materials.add(ModuleMaterial { states: buffer })));
     }
     for (entity, module) in &added {
         let Some(m) = site.modules.get(module.index as usize) else { continue };
@@ -130,9 +133,7 @@ fn attach_module_visuals(
         let [nx, ny] = m.facing.normal();
         let normal = Vec3::new(nx, 0.0, -ny);
         let centre = plan_to_world(m.position) + normal * (size.z * 0.5);
-        let transform = Transform::from_translation(centre)
-            .looking_to(-normal, Vec3::Y)
-            .with_scale(size);
+        let transform = Transform::from_translation(centre).looking_to(-normal, Vec3::Y).with_scale(size);
         let mut e = commands.entity(entity);
         e.insert((transform, MeshTag(module.index), NotShadowCaster));
         if let Some((mesh, material)) = shared.as_ref() {

@@ -58,7 +58,16 @@ impl PickerMotion {
     pub fn retarget(&mut self, to: Vec3, heading: f32) {
         const TELEPORT: f32 = 6.0;
         if !self.placed || self.shown.distance(to) > TELEPORT {
-            *self = Self { shown: to, shown_heading: heading, from: to, to, to_heading: heading, from_heading: heading, placed: true, ..*self };
+            *self = Self {
+                shown: to,
+                shown_heading: heading,
+                from: to,
+                to,
+                to_heading: heading,
+                from_heading: heading,
+                placed: true,
+                ..*self
+            };
             return;
         }
         // Smooth estimate of the reading interval, bounded to something sensible.
@@ -134,7 +143,8 @@ fn attach_picker_visuals(
                 })
             })
             .collect();
-        markers.push(materials.add(StandardMaterial { base_color: Color::srgb(0.35, 0.35, 0.35), ..default() }));
+        markers
+            .push(materials.add(StandardMaterial { base_color: Color::srgb(0.35, 0.35, 0.35), ..default() }));
         *assets = Some(PickerAssets {
             body: meshes.add(Capsule3d::new(0.22, 0.95)),
             head: meshes.add(Sphere::new(0.13)),
@@ -154,8 +164,16 @@ fn attach_picker_visuals(
         ));
         let Some(a) = assets.as_ref() else { continue };
         commands.entity(entity).with_children(|p| {
-            p.spawn((Mesh3d(a.body.clone()), MeshMaterial3d(a.vest.clone()), Transform::from_xyz(0.0, 0.7, 0.0)));
-            p.spawn((Mesh3d(a.head.clone()), MeshMaterial3d(a.skin.clone()), Transform::from_xyz(0.0, 1.55, 0.0)));
+            p.spawn((
+                Mesh3d(a.body.clone()),
+                MeshMaterial3d(a.vest.clone()),
+                Transform::from_xyz(0.0, 0.7, 0.0),
+            ));
+            p.spawn((
+                Mesh3d(a.head.clone()),
+                MeshMaterial3d(a.skin.clone()),
+                Transform::from_xyz(0.0, 1.55, 0.0),
+            ));
             p.spawn((
                 OrderMarker,
                 Mesh3d(a.marker.clone()),

@@ -176,7 +176,8 @@ fn click_to_select(
     let cursor = window.cursor_position();
     if buttons.just_pressed(MouseButton::Left) {
         // A press that egui takes is not ours.
-        state.pressed_at = if egui.as_ref().is_some_and(|e| e.wants_any_pointer_input()) { None } else { cursor };
+        state.pressed_at =
+            if egui.as_ref().is_some_and(|e| e.wants_any_pointer_input()) { None } else { cursor };
     }
     if !buttons.just_released(MouseButton::Left) {
         return;
@@ -218,6 +219,7 @@ fn apply_select_requests(
 #[derive(Component)]
 struct Highlight;
 
+#[expect(clippy::too_many_arguments, reason = "the highlight is created lazily from optional render assets")]
 fn draw_highlight(
     mut commands: Commands,
     selection: Res<Selection>,
@@ -279,7 +281,8 @@ mod tests {
     use super::*;
 
     fn demo() -> Site {
-        Site::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../layouts/demo.ron"))).unwrap()
+        Site::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../layouts/demo.ron")))
+            .unwrap()
     }
 
     #[test]

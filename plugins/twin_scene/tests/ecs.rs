@@ -5,7 +5,9 @@ use std::sync::Arc;
 
 use bevy::prelude::*;
 use twin_link::channel::Shipped;
-use twin_link::{LightModule, LinkMessage, LinkPlugin, LinkReceiver, LinkSite, ModuleReading, Picker, view_channel};
+use twin_link::{
+    LightModule, LinkMessage, LinkPlugin, LinkReceiver, LinkSite, ModuleReading, Picker, view_channel,
+};
 use twin_model::Site;
 use twin_model::codes::ModuleState;
 use twin_scene::{ModuleStates, RackEntity, ScenePlugin, SelectRequest, Selected, StationEntity, display};
@@ -83,6 +85,11 @@ fn modules_sit_on_their_shelf_fronts_facing_the_aisle() {
         // The display (local +Z) faces out of the rack.
         assert!((transform.rotation * Vec3::Z).dot(outward) > 0.99, "module {}", m.location);
         let at = twin_scene::plan_to_world(m.position);
-        assert!(transform.translation.distance(at) < 0.05, "module {} at {}", m.location, transform.translation);
+        assert!(
+            transform.translation.distance(at) < 0.05,
+            "module {} at {}",
+            m.location,
+            transform.translation
+        );
     }
 }

@@ -1,0 +1,150 @@
+//! A real frame: the windowed twin renders demo.ron with one known module lit (through the
+//! same view channel the live link feeds), saves a screenshot, and the test finds green
+//! location digits and red quantity digits at that module's projected position and none at
+//! an unlit neighbour. Runs under Xvfb with Mesa's software Vulkan (`scripts/test` arranges it).
+//!
+//! One test per binary: a process can create only one window event loop.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use bevy::prelude::*;
+use picktwin::view::{CapturedFrame, LastCapture, ViewOptions, window_app};
+use twin_camera::{CameraMode, CameraSystems, Rig, TwinCamera, Walk};
+use twin_link::{LinkMessage, LocationText, ModuleReading, view_channel};
+use twin_model::Site;
+use twin_model::codes::{Blink, ModuleState};
+use twin_scene::plan_to_world;
+
+fn location_registers(text: &str) -> Vec<u16> {
+    text.as_bytes().chunks(2).map(|c| u16::from_be_bytes([c[0], c.get(1).copied().unwrap_or(b' ')])).collect()
+}
+
+/// Pixels in a box around `centre` (half-size `half`) for which `pred(r, g, b)` holds.
+fn count(frame: &CapturedFrame, centre: Vec2, half: Vec2, pred: impl Fn(u8, u8, u8) -> bool) -> usize {
+    let (x0, x1) = ((centre.x - half.x).max(0.0) as u32, ((centre.x + half.x) as u32).min(frame.width - 1));
+    let (y0, y1) = ((centre.y - half.y).max(0.0) as u32, ((centre.y + half.y) as u32).min(frame.height - 1));
+    let mut n = 0;
+    for y in y0..=y1 {
+        for x in x0..=x1 {
+            let i = ((y * frame.width + x) * 3) as usize;
+            n += usize::from(pred(frame.rgb[i], frame.rgb[i + 1], frame.rgb[i + 2]));
+        }
+    }
+    n
+}
+
+fn green(r: u8, g: u8, b: u8) -> bool {
+    g > 140 && r < 110 && b < 110
+}
+
+fn red(r: u8, g: u8, b: u8) -> bool {
+    r > 140 && g < 90 && b < 90
+}
+
+#[test]
+fn a_lit_module_shows_green_location_and_red_quantity_digits() {
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        panic!(
+            "no display: run under Xvfb with Mesa's Vulkan driver (scripts/test does: xvfb-run -a cargo test)"
+        );
+    }
+    let site = Arc::new(
+        Site::load(concat!(env!("CARGO_MANIFEST_DIR"), "/layouts/demo.ron"))
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    let find = |bay: u16, level: u16, slot: u16| {
+        site.modules
+            .iter()
+            .position(|m| m.rack == 0 && m.bay == bay && m.level == level && m.slot == slot)
+            .unwrap() as u32
+    };
+    // Rack A1 faces north into aisle A1; the walk camera stands in the aisle looking at it.
+    let lit = find(2, 4, 1);
+    // Its neighbour on the same shelf, 0.6 m to the right, stays dark.
+    let unlit = find(2, 4, 2);
+    let location = site.modules[lit as usize].location.to_string();
+
+    let (mut tx, rx) = view_channel(8);
+    let reading = ModuleReading {
+        mode: 1,
+        state: ModuleState::Lit as u16,
+        quantity: 42,
+        location: LocationText::from_registers(&location_registers(&location)),
+        colour: 2,
+        blink: Blink::Steady as u16,
+        blink_period_ms: 1000,
+        online: true,
+        ..ModuleReading::default()
+    };
+    tx.push(LinkMessage::Module { module: lit, reading });
+    tx.ship();
+
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("render");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = dir.join("demo-lit-module.png");
+    let _ = std::fs::remove_file(&png);
+    let options = ViewOptions {
+        camera: CameraMode::Walk,
+        screenshot: Some(png.clone()),
+        after: 2.0,
+        size: (1280, 720),
+        any_thread: true,
+        ..ViewOptions::default()
+    };
+    let mut app = window_app(site.clone(), rx, &options);
+    // Stand 1.7 m in front of rack A1's bay 2, facing south at its modules.
+    let m = site.modules[lit as usize].clone();
+    let stand = plan_to_world([m.position[0] + 0.3, m.position[1] + 1.7, 0.0]);
+    app.add_systems(
+        Update,
+        (move |mut rig: ResMut<Rig>| {
+            rig.walk = Walk { at: Vec2::new(stand.x, stand.z), yaw: std::f32::consts::PI, pitch: -0.05 };
+        })
+        .before(CameraSystems::Move),
+    );
+    // The app is consumed by its runner: hand the frame and the projections out on capture.
+    type Projection = (Vec2, Vec2);
+    let out: Arc<Mutex<Option<(CapturedFrame, Projection, Projection)>>> = Arc::default();
+    let sink = out.clone();
+    let probe = site.clone();
+    app.add_systems(
+        Last,
+        move |last: Res<LastCapture>, cameras: Query<(&Camera, &GlobalTransform), With<TwinCamera>>| {
+            let (Some(frame), Ok((camera, at))) = (last.0.as_ref(), cameras.single()) else { return };
+            let project = |index: u32| {
+                let m = &probe.modules[index as usize];
+                let p = camera.world_to_viewport(at, plan_to_world(m.position)).expect("module in view");
+                // Half the module's width on screen, from a point 10 cm along the shelf.
+                let edge = camera
+                    .world_to_viewport(at, plan_to_world([m.position[0] + 0.1, m.position[1], m.position[2]]))
+                    .expect("edge in view");
+                let w = (edge.x - p.x).abs().max(8.0);
+                (p, Vec2::new(w, w * 0.6))
+            };
+            *sink.lock().unwrap() = Some((frame.clone(), project(lit), project(unlit)));
+        },
+    );
+    let exit = app.run();
+    assert_eq!(exit, AppExit::Success, "the twin saved a frame and exited 0");
+    assert!(png.exists(), "screenshot at {}", png.display());
+    println!("screenshot: {}", png.display());
+    let (frame, (lit_at, half), (unlit_at, unlit_half)) =
+        out.lock().unwrap().take().expect("a captured frame");
+    let scale = frame.width as f32 / 1280.0;
+    let (lit_at, half, unlit_at, unlit_half) =
+        (lit_at * scale, half * scale, unlit_at * scale, unlit_half * scale);
+    for p in [lit_at, unlit_at] {
+        assert!(
+            p.x > 0.0 && p.y > 0.0 && p.x < frame.width as f32 && p.y < frame.height as f32,
+            "{p} on screen"
+        );
+    }
+    let g = count(&frame, lit_at, half, green);
+    let r = count(&frame, lit_at, half, red);
+    assert!(g >= 20, "green location digits at the lit module {location} ({lit_at}): {g} pixels");
+    assert!(r >= 20, "red quantity digits at the lit module ({lit_at}): {r} pixels");
+    let g0 = count(&frame, unlit_at, unlit_half, green);
+    let r0 = count(&frame, unlit_at, unlit_half, red);
+    assert_eq!((g0, r0), (0, 0), "no lit digits at the unlit module ({unlit_at})");
+}
