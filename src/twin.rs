@@ -14,7 +14,7 @@ use bevy_app::{App, AppExit, ScheduleRunnerPlugin, TaskPoolPlugin, Update};
 use bevy_ecs::prelude::*;
 use twin_link::{
     ConnectionState, LightModule, Link, LinkHealth, LinkOptions, LinkPlugin, LinkReceiver, LinkSite,
-    OrderBoard, Picker,
+    OrderBoard, Picker, ViewReceiver,
 };
 use twin_model::codes::{ModuleState, OrderStatus, PickerState};
 use twin_sim::{Listen, SimConfig, SimOptions};
@@ -91,28 +91,41 @@ pub fn run(args: &TwinArgs) -> ExitCode {
         tracing::info!("read-only: nothing is written to any controller (--allow-writes to change)");
     }
 
-    if !args.headless {
-        let options = crate::view::ViewOptions {
-            camera: twin_camera::CameraMode::parse(&args.camera).unwrap_or(twin_camera::CameraMode::Overview),
-            screenshot: args.screenshot.clone(),
-            after: args.after,
-            run_for: args.run_for.map(Duration::from_secs_f64),
-            size: args.size,
-            frame_stats: args.frame_stats,
-            any_thread: false,
-        };
-        let view = link.take_view().expect("a new link has its view");
-        let exit = crate::view::window_app(site, view, &options).run();
-        link.stop();
-        if let Some(sim) = sim {
-            runtime.block_on(sim.shutdown());
-        }
-        return match exit {
-            AppExit::Success => ExitCode::SUCCESS,
-            AppExit::Error(code) => ExitCode::from(code.get()),
-        };
+    let view = link.take_view().expect("a new link has its view");
+    let mut app =
+        if args.headless { headless_app(args, site, view, &runtime) } else { window_app(args, site, view) };
+    let exit = app.run();
+    link.stop();
+    if let Some(sim) = sim {
+        runtime.block_on(sim.shutdown());
     }
+    match exit {
+        AppExit::Success => ExitCode::SUCCESS,
+        AppExit::Error(code) => ExitCode::from(code.get()),
+    }
+}
 
+/// The 3D floor in a window.
+fn window_app(args: &TwinArgs, site: Arc<twin_model::Site>, view: ViewReceiver) -> App {
+    let options = crate::view::ViewOptions {
+        camera: twin_camera::CameraMode::parse(&args.camera).unwrap_or(twin_camera::CameraMode::Overview),
+        screenshot: args.screenshot.clone(),
+        after: args.after,
+        run_for: args.run_for.map(Duration::from_secs_f64),
+        size: args.size,
+        frame_stats: args.frame_stats,
+        any_thread: false,
+    };
+    crate::view::window_app(site, view, &options)
+}
+
+/// No window: the link applied to the ECS and a status line; stops on Ctrl-C, SIGTERM or `--for`.
+fn headless_app(
+    args: &TwinArgs,
+    site: Arc<twin_model::Site>,
+    view: ViewReceiver,
+    runtime: &tokio::runtime::Runtime,
+) -> App {
     let stop = Arc::new(AtomicBool::new(false));
     let signal_stop = stop.clone();
     runtime.spawn(async move {
@@ -127,7 +140,7 @@ pub fn run(args: &TwinArgs) -> ExitCode {
         LinkPlugin,
     ))
     .insert_resource(LinkSite(site))
-    .insert_resource(LinkReceiver(link.take_view().expect("a new link has its view")))
+    .insert_resource(LinkReceiver(view))
     .insert_resource(Console {
         every: (args.status_every > 0).then(|| Duration::from_secs(args.status_every)),
         last: Instant::now(),
@@ -136,15 +149,7 @@ pub fn run(args: &TwinArgs) -> ExitCode {
         stop,
     })
     .add_systems(Update, (print_status, stop_when_asked));
-    let exit = app.run();
-    link.stop();
-    if let Some(sim) = sim {
-        runtime.block_on(sim.shutdown());
-    }
-    match exit {
-        AppExit::Success => ExitCode::SUCCESS,
-        AppExit::Error(code) => ExitCode::from(code.get()),
-    }
+    app
 }
 
 fn stop_when_asked(console: Res<Console>, mut exit: MessageWriter<AppExit>) {

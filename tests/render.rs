@@ -16,10 +16,6 @@ use twin_model::Site;
 use twin_model::codes::{Blink, ModuleState};
 use twin_scene::plan_to_world;
 
-fn location_registers(text: &str) -> Vec<u16> {
-    text.as_bytes().chunks(2).map(|c| u16::from_be_bytes([c[0], c.get(1).copied().unwrap_or(b' ')])).collect()
-}
-
 /// Pixels in a box around `centre` (half-size `half`) for which `pred(r, g, b)` holds.
 fn count(frame: &CapturedFrame, centre: Vec2, half: Vec2, pred: impl Fn(u8, u8, u8) -> bool) -> usize {
     let (x0, x1) = ((centre.x - half.x).max(0.0) as u32, ((centre.x + half.x) as u32).min(frame.width - 1));
@@ -70,7 +66,11 @@ fn a_lit_module_shows_green_location_and_red_quantity_digits() {
         mode: 1,
         state: ModuleState::Lit as u16,
         quantity: 42,
-        location: LocationText::from_registers(&location_registers(&location)),
+        location: {
+            let mut regs = [0u16; 8];
+            twin_model::codes::text_to_registers(&location, &mut regs);
+            LocationText::from_registers(&regs)
+        },
         colour: 2,
         blink: Blink::Steady as u16,
         blink_period_ms: 1000,

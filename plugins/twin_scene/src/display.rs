@@ -191,11 +191,8 @@ mod tests {
     use twin_link::LocationText;
 
     fn lit(location: &str, quantity: u16) -> ModuleReading {
-        let regs: Vec<u16> = location
-            .as_bytes()
-            .chunks(2)
-            .map(|c| u16::from_be_bytes([c[0], c.get(1).copied().unwrap_or(b' ')]))
-            .collect();
+        let mut regs = [0u16; 8];
+        codes::text_to_registers(location, &mut regs);
         ModuleReading {
             state: ModuleState::Lit as u16,
             quantity,

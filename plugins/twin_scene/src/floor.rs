@@ -14,7 +14,7 @@ use twin_model::Site;
 use twin_model::layout::Rect;
 
 use crate::labels::WorldLabel;
-use crate::{SceneSystems, plan_rect_centre, plan_to_world};
+use crate::{SceneSystems, plan_rect_centre, plan_to_world, rack_box};
 
 /// Racks per merged mesh: large enough to keep draw calls low, small enough for frustum
 /// culling to skip what is behind the camera.
@@ -65,24 +65,16 @@ fn spawn_floor(
     });
 
     // Racks and stations exist as entities with or without a renderer.
-    let mut rack_entities = Vec::with_capacity(layout.racks.len());
     for (i, rack) in layout.racks.iter().enumerate() {
-        let fp = rack.footprint();
-        let centre = plan_rect_centre(&fp).with_y(rack.height() * 0.5);
-        rack_entities.push(commands.spawn((RackEntity(i as u32), Transform::from_translation(centre))).id());
+        let (min, max) = rack_box(rack);
+        commands.spawn((RackEntity(i as u32), Transform::from_translation((min + max) * 0.5)));
     }
-    let mut station_entities = Vec::with_capacity(layout.stations.len());
     for (i, station) in layout.stations.iter().enumerate() {
-        let centre = plan_rect_centre(&station.area);
-        station_entities.push(
-            commands
-                .spawn((
-                    StationEntity(i as u32),
-                    Transform::from_translation(centre),
-                    WorldLabel::new(station.id.clone(), Color::srgb(0.95, 0.95, 0.95), Vec3::Y * 1.3),
-                ))
-                .id(),
-        );
+        commands.spawn((
+            StationEntity(i as u32),
+            Transform::from_translation(plan_rect_centre(&station.area)),
+            WorldLabel::new(station.id.clone(), Color::srgb(0.95, 0.95, 0.95), Vec3::Y * 1.3),
+        ));
     }
     for zone in &layout.zones {
         let colour = rgb(zone.colour);
@@ -189,9 +181,9 @@ fn spawn_floor(
         metallic: 0.2,
         ..default()
     });
-    for chunk in (0..layout.racks.len()).collect::<Vec<_>>().chunks(RACKS_PER_CHUNK) {
+    for first in (0..layout.racks.len()).step_by(RACKS_PER_CHUNK) {
         let mut mesh = BoxMesh::default();
-        for &i in chunk {
+        for i in first..(first + RACKS_PER_CHUNK).min(layout.racks.len()) {
             rack_geometry(site, i, &mut mesh);
         }
         commands.spawn((Mesh3d(meshes.add(mesh.build())), MeshMaterial3d(steel.clone())));
@@ -205,7 +197,7 @@ fn rack_geometry(site: &Site, index: usize, mesh: &mut BoxMesh) {
     let along_x = rack.facing.runs_along_x();
     let length = rack.length();
     let height = rack.height();
-    // Local frame: u along the rack from its origin, v across (0 at the back... front), world.
+    // Rack frame in world space: u runs along the rack from its origin corner, v across its depth.
     let origin = plan_to_world([fp.x, fp.y, 0.0]);
     let (u_axis, v_axis) = if along_x { (Vec3::X, Vec3::NEG_Z) } else { (Vec3::NEG_Z, Vec3::X) };
     let (u_len, v_len) = (length, rack.depth);

@@ -60,6 +60,12 @@ pub fn plan_to_world([x, y, h]: [f32; 3]) -> Vec3 {
     Vec3::new(x, h, -y)
 }
 
+/// A rack's world-space bounding box (footprint × frame height): `(min, max)`.
+pub fn rack_box(rack: &twin_model::layout::Rack) -> (Vec3, Vec3) {
+    let fp = rack.footprint();
+    (plan_to_world([fp.x, fp.y + fp.depth, 0.0]), plan_to_world([fp.x + fp.width, fp.y, rack.height()]))
+}
+
 /// Centre of a plan rectangle on the floor, in world coordinates.
 pub fn plan_rect_centre(r: &Rect) -> Vec3 {
     plan_to_world([r.x + r.width * 0.5, r.y + r.depth * 0.5, 0.0])

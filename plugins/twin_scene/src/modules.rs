@@ -171,7 +171,9 @@ fn pack_changed_modules(
     if highlights.is_changed() {
         states.scratch.extend(last_highlights.iter().copied());
         states.scratch.extend(highlights.0.iter().copied());
+        // Kept sorted: the loop below looks every packed module up in it.
         last_highlights.clone_from(&highlights.0);
+        last_highlights.sort_unstable();
     }
     if states.scratch.is_empty() {
         return;
@@ -184,7 +186,7 @@ fn pack_changed_modules(
         let Ok(module) = all.get(*entity) else { continue };
         let Some(slot) = states.packed.get_mut(index as usize) else { continue };
         let is_selected = selected == Some(index);
-        let highlighted = highlights.0.contains(&index);
+        let highlighted = last_highlights.binary_search(&index).is_ok();
         *slot = display::pack_reading(&module.reading, is_selected, highlighted);
         states.packed_total += 1;
         match states.changed.last_mut() {
@@ -195,23 +197,25 @@ fn pack_changed_modules(
     states.uploaded_bytes += states.changed.iter().map(|(_, c)| u64::from(*c) * 32).sum::<u64>();
 }
 
-/// Byte ranges waiting for the GPU buffer (render world).
+/// Byte ranges waiting for the GPU buffer (render world). One byte vector for all of them,
+/// reused frame after frame.
 #[derive(Resource, Default)]
 struct PendingWrites {
     buffer: Option<AssetId<ShaderBuffer>>,
-    /// (byte offset, bytes)
-    writes: Vec<(u64, Vec<u8>)>,
+    bytes: Vec<u8>,
+    /// (offset in the GPU buffer, range of `bytes`)
+    ranges: Vec<(u64, std::ops::Range<usize>)>,
 }
 
 fn extract_module_writes(states: Extract<Res<ModuleStates>>, mut pending: ResMut<PendingWrites>) {
     let Some(buffer) = states.buffer.as_ref() else { return };
+    let pending = &mut *pending;
     pending.buffer = Some(buffer.id());
     for &(first, count) in &states.changed {
-        let range = first as usize..(first + count) as usize;
-        let Some(packed) = states.packed.get(range) else { continue };
-        let mut bytes = Vec::with_capacity(packed.len() * 32);
-        display::write_bytes(packed, &mut bytes);
-        pending.writes.push((u64::from(first) * 32, bytes));
+        let Some(packed) = states.packed.get(first as usize..(first + count) as usize) else { continue };
+        let start = pending.bytes.len();
+        display::write_bytes(packed, &mut pending.bytes);
+        pending.ranges.push((u64::from(first) * 32, start..pending.bytes.len()));
     }
 }
 
@@ -223,9 +227,11 @@ fn write_module_ranges(
     let Some(id) = pending.buffer else { return };
     // Until the buffer is on the GPU the writes wait (they are newer than its initial data).
     let Some(gpu) = buffers.get(id) else { return };
-    for (offset, bytes) in pending.writes.drain(..) {
-        if offset + bytes.len() as u64 <= gpu.buffer.size() {
-            queue.write_buffer(&gpu.buffer, offset, &bytes);
+    let pending = &mut *pending;
+    for (offset, range) in pending.ranges.drain(..) {
+        if offset + range.len() as u64 <= gpu.buffer.size() {
+            queue.write_buffer(&gpu.buffer, offset, &pending.bytes[range]);
         }
     }
+    pending.bytes.clear();
 }

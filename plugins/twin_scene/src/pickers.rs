@@ -100,8 +100,8 @@ impl PickerMotion {
 #[derive(Component, Debug)]
 pub struct OrderMarker;
 
-/// Shared picker meshes and materials.
-#[derive(Resource)]
+/// Shared picker meshes and materials (a resource once created, for recolouring markers).
+#[derive(Resource, Clone)]
 struct PickerAssets {
     body: Handle<Mesh>,
     head: Handle<Mesh>,
@@ -145,14 +145,16 @@ fn attach_picker_visuals(
             .collect();
         markers
             .push(materials.add(StandardMaterial { base_color: Color::srgb(0.35, 0.35, 0.35), ..default() }));
-        *assets = Some(PickerAssets {
+        let built = PickerAssets {
             body: meshes.add(Capsule3d::new(0.22, 0.95)),
             head: meshes.add(Sphere::new(0.13)),
             marker: meshes.add(Cone { radius: 0.12, height: 0.2 }),
             vest: materials.add(StandardMaterial { base_color: Color::srgb(0.95, 0.75, 0.05), ..default() }),
             skin: materials.add(StandardMaterial { base_color: Color::srgb(0.85, 0.66, 0.52), ..default() }),
             markers,
-        });
+        };
+        commands.insert_resource(built.clone());
+        *assets = Some(built);
     }
     for (entity, picker) in &added {
         let name = site.0.layout.pickers.get(usize::from(picker.index)).map_or("?", |p| p.name.as_str());
@@ -182,22 +184,12 @@ fn attach_picker_visuals(
             ));
         });
     }
-    // Marker materials are looked up by colour later.
-    if let Some(a) = assets.as_ref()
-        && !a.markers.is_empty()
-    {
-        commands.insert_resource(MarkerMaterials(a.markers.clone()));
-    }
 }
-
-/// Marker materials by colour index; the last one means "no order".
-#[derive(Resource, Clone)]
-pub struct MarkerMaterials(pub Vec<Handle<StandardMaterial>>);
 
 fn track_picker_readings(
     mut pickers: Query<(&Picker, &mut PickerMotion, &mut Visibility, &Children), Changed<Picker>>,
     mut markers: Query<&mut MeshMaterial3d<StandardMaterial>, With<OrderMarker>>,
-    marker_materials: Option<Res<MarkerMaterials>>,
+    assets: Option<Res<PickerAssets>>,
 ) {
     for (picker, mut motion, mut visibility, children) in &mut pickers {
         let r = picker.reading;
@@ -213,13 +205,13 @@ fn track_picker_readings(
         // that is the same angle about world +Y.
         let heading = (f32::from(r.heading_cdeg) / 100.0).to_radians();
         motion.retarget(world, heading);
-        if let Some(materials) = marker_materials.as_ref() {
-            let want = if r.order == 0 { materials.0.len() - 1 } else { picker_colour(picker.index) };
+        if let Some(materials) = assets.as_ref().map(|a| &a.markers) {
+            let want = if r.order == 0 { materials.len() - 1 } else { picker_colour(picker.index) };
             for child in children.iter() {
                 if let Ok(mut m) = markers.get_mut(child)
-                    && m.0 != materials.0[want]
+                    && m.0 != materials[want]
                 {
-                    m.0 = materials.0[want].clone();
+                    m.0 = materials[want].clone();
                 }
             }
         }

@@ -12,7 +12,7 @@ use twin_link::{LinkSite, Picker, PickerEntities};
 use twin_model::{ModuleIndex, Site};
 
 use crate::pickers::PickerMotion;
-use crate::{SceneSystems, plan_to_world};
+use crate::{SceneSystems, rack_box};
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<Selection>()
@@ -76,9 +76,7 @@ pub fn pick(site: &Site, ray: Ray3d, pickers: &[(u16, Vec3)]) -> Selected {
         }
     }
     for (i, rack) in site.layout.racks.iter().enumerate() {
-        let fp = rack.footprint();
-        let min = plan_to_world([fp.x, fp.y + fp.depth, 0.0]);
-        let max = plan_to_world([fp.x + fp.width, fp.y, rack.height()]);
+        let (min, max) = rack_box(rack);
         let Some(t) = ray_box(ray, min, max) else { continue };
         if t >= best.0 {
             continue;
@@ -252,9 +250,7 @@ fn draw_highlight(
     };
     let target = match selection.selected {
         Selected::Rack(i) => site.0.layout.racks.get(i as usize).map(|r| {
-            let fp = r.footprint();
-            let min = plan_to_world([fp.x, fp.y + fp.depth, 0.0]);
-            let max = plan_to_world([fp.x + fp.width, fp.y, r.height()]);
+            let (min, max) = rack_box(r);
             ((min + max) * 0.5, (max - min) + Vec3::splat(0.06))
         }),
         Selected::Picker(p) => pickers
@@ -279,6 +275,7 @@ fn draw_highlight(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::plan_to_world;
 
     fn demo() -> Site {
         Site::load(std::path::Path::new(concat!(env!("CARGO_MANIFEST_DIR"), "/../../layouts/demo.ron")))
