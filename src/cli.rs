@@ -76,10 +76,15 @@ pub struct TwinArgs {
     #[arg(long, value_name = "WxH", default_value = "1600x900", value_parser = parse_size)]
     pub size: (u32, u32),
 
-    /// Print frame-time statistics (mean, p50, p99, draw batches) when the twin exits; turns
-    /// vsync off so the numbers measure the renderer.
+    /// Print frame-time statistics (mean, p50, p99, draw batches, overlay CPU time) when the
+    /// twin exits; turns vsync off so the numbers measure the renderer.
     #[arg(long)]
     pub frame_stats: bool,
+
+    /// Wall display: fullscreen, dark theme, type readable at 5 m, the camera touring the
+    /// zones, KPIs, open alarms and controllers arranged for a 16:9 screen; nothing to click.
+    #[arg(long, conflicts_with = "headless")]
+    pub kiosk: bool,
 }
 
 fn parse_size(s: &str) -> Result<(u32, u32), String> {

@@ -115,8 +115,20 @@ fn window_app(args: &TwinArgs, site: Arc<twin_model::Site>, view: ViewReceiver) 
         size: args.size,
         frame_stats: args.frame_stats,
         any_thread: false,
+        kiosk: args.kiosk,
+        source: source_label(args),
     };
     crate::view::window_app(site, view, &options)
+}
+
+/// What the overlay's top bar says the data comes from.
+fn source_label(args: &TwinArgs) -> String {
+    if args.controllers.is_empty() {
+        format!("simulator ×{} (in process)", args.speed)
+    } else {
+        let access = if args.allow_writes { "writes allowed" } else { "read-only" };
+        format!("Modbus TCP, {} controllers, {access}", args.controllers.len())
+    }
 }
 
 /// No window: the link applied to the ECS and a status line; stops on Ctrl-C, SIGTERM or `--for`.

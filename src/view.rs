@@ -8,11 +8,12 @@ use std::time::Duration;
 
 use bevy::prelude::*;
 use bevy::render::view::screenshot::{Screenshot, ScreenshotCaptured};
-use bevy::window::{PresentMode, WindowResolution};
+use bevy::window::{MonitorSelection, PresentMode, WindowMode, WindowResolution};
 use bevy_egui::EguiPlugin;
 use twin_camera::{CameraMode, CameraPlugin};
 use twin_link::{LinkPlugin, LinkReceiver, LinkSite, ViewReceiver};
 use twin_model::Site;
+use twin_overlay::{OverlayPlugin, OverlayStats};
 use twin_scene::ScenePlugin;
 
 /// How the window runs.
@@ -32,6 +33,10 @@ pub struct ViewOptions {
     pub frame_stats: bool,
     /// Create the event loop off the main thread (tests).
     pub any_thread: bool,
+    /// Wall display: fullscreen, dark, large type, camera tour, no interaction needed.
+    pub kiosk: bool,
+    /// Where the data comes from, for the overlay's top bar.
+    pub source: String,
 }
 
 impl Default for ViewOptions {
@@ -44,6 +49,8 @@ impl Default for ViewOptions {
             size: (1600, 900),
             frame_stats: false,
             any_thread: false,
+            kiosk: false,
+            source: String::new(),
         }
     }
 }
@@ -57,6 +64,12 @@ pub fn window_app(site: Arc<Site>, view: ViewReceiver, options: &ViewOptions) ->
             .set(WindowPlugin {
                 primary_window: Some(Window {
                     title,
+                    // A wall display fills its screen; F toggles back.
+                    mode: if options.kiosk {
+                        WindowMode::BorderlessFullscreen(MonitorSelection::Current)
+                    } else {
+                        WindowMode::Windowed
+                    },
                     resolution: WindowResolution::new(options.size.0, options.size.1),
                     present_mode: if options.frame_stats {
                         PresentMode::AutoNoVsync
@@ -72,7 +85,12 @@ pub fn window_app(site: Arc<Site>, view: ViewReceiver, options: &ViewOptions) ->
             .disable::<bevy::log::LogPlugin>(),
     )
     .add_plugins(EguiPlugin::default())
-    .add_plugins((LinkPlugin, ScenePlugin, CameraPlugin { initial: options.camera, ..default() }))
+    .add_plugins((
+        LinkPlugin,
+        ScenePlugin,
+        CameraPlugin { initial: if options.kiosk { CameraMode::Tour } else { options.camera }, ..default() },
+        OverlayPlugin { kiosk: options.kiosk, source: options.source.clone(), ..default() },
+    ))
     .insert_resource(LinkSite(site))
     .insert_resource(LinkReceiver(view))
     .insert_resource(RunPlan {
@@ -230,6 +248,7 @@ fn report_frame_stats_on_exit(
     mut exits: MessageReader<AppExit>,
     stats: Res<FrameStats>,
     site: Res<LinkSite>,
+    overlay: Res<OverlayStats>,
     batches: Query<DrawnMesh>,
     windows: Query<&Window>,
 ) {
@@ -249,9 +268,10 @@ fn report_frame_stats_on_exit(
         pairs.insert((mesh.0.id(), material));
     }
     let size = windows.iter().next().map_or((0, 0), |w| (w.physical_width(), w.physical_height()));
+    let (overlay_mean, overlay_p99) = overlay.summary().unwrap_or_default();
     if let Some((mean, p50, p99)) = stats.summary() {
         println!(
-            "frame-stats layout={:?} modules={} size={}x{} frames={} mean_ms={mean:.2} p50_ms={p50:.2} p99_ms={p99:.2} fps={:.1} mesh_instances={instances} draw_batches={}",
+            "frame-stats layout={:?} modules={} size={}x{} frames={} mean_ms={mean:.2} p50_ms={p50:.2} p99_ms={p99:.2} fps={:.1} mesh_instances={instances} draw_batches={} overlay_mean_ms={overlay_mean:.3} overlay_p99_ms={overlay_p99:.3}",
             site.0.layout.name,
             site.0.modules.len(),
             size.0,

@@ -9,13 +9,13 @@ use twin_link::{LinkSite, PickerEntities};
 use twin_scene::{FollowPicker, PickerMotion};
 
 use crate::poses::{Orbit, Pose, Walk, home_orbit, tour_stops, walk_start};
-use crate::{CameraMode, CameraSystems, InitialMode, TourSettings, TwinCamera};
+use crate::{CameraMode, CameraSystems, FlyTo, InitialMode, TourSettings, TwinCamera};
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(
         Update,
         (
-            (switch_modes, mouse_controls, walk_keys).chain().in_set(CameraSystems::Input),
+            (switch_modes, fly_to, mouse_controls, walk_keys).chain().in_set(CameraSystems::Input),
             place_camera.in_set(CameraSystems::Move),
         ),
     );
@@ -130,6 +130,28 @@ fn switch_modes(
     if *mode != CameraMode::Walk && rig.grabbed {
         release(&mut rig, &mut cursor);
     }
+}
+
+/// Overview orbit around the requested point, flown to from wherever the camera is.
+fn fly_to(
+    mut requests: MessageReader<FlyTo>,
+    mut mode: ResMut<CameraMode>,
+    rig: Option<ResMut<Rig>>,
+    camera: Query<&Transform, With<TwinCamera>>,
+) {
+    let Some(request) = requests.read().last().copied() else { return };
+    let Some(mut rig) = rig else { return };
+    if *mode == CameraMode::Tour {
+        return;
+    }
+    if let Ok(t) = camera.single() {
+        rig.from = Some((Pose { eye: t.translation, rotation: t.rotation }, 0.0));
+    }
+    rig.orbit.focus = request.focus;
+    rig.orbit.distance = request.distance.clamp(2.0, 2000.0);
+    rig.orbit.pitch = rig.orbit.pitch.clamp(0.35, 0.9);
+    *mode = CameraMode::Overview;
+    rig.last_mode = CameraMode::Overview;
 }
 
 fn release(rig: &mut Rig, cursor: &mut CursorOptions) {

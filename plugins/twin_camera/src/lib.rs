@@ -30,7 +30,8 @@ impl Default for CameraPlugin {
 
 impl Plugin for CameraPlugin {
     fn build(&self, app: &mut App) {
-        app.insert_resource(CameraMode::Overview)
+        app.add_message::<FlyTo>()
+            .insert_resource(CameraMode::Overview)
             .insert_resource(InitialMode(self.initial))
             .insert_resource(TourSettings { dwell_s: self.tour_dwell_s, transition_s: 3.0 })
             .configure_sets(
@@ -86,6 +87,16 @@ pub struct TourSettings {
     pub dwell_s: f32,
     /// Seconds flying between zones.
     pub transition_s: f32,
+}
+
+/// Flies the overview camera to look at a point (from the overlay: an order's modules, an
+/// alarm's place). Ignored in tour mode, which a wall display must keep.
+#[derive(Message, Debug, Clone, Copy, PartialEq)]
+pub struct FlyTo {
+    /// World point to look at.
+    pub focus: Vec3,
+    /// Distance from it, metres.
+    pub distance: f32,
 }
 
 /// Marks the twin's camera.

@@ -621,6 +621,16 @@ impl Poller {
         self.publish_health(outbox);
     }
 
+    /// Copies the header's status word and clock into the health report.
+    fn read_header_health(&mut self) {
+        let h = &self.target.map.header;
+        let header = self.image.block(Block::Header);
+        let f = |off: u16| header.get(usize::from(off)).copied().unwrap_or(0);
+        self.health.status = f(h.status);
+        self.health.clock_s = codes::registers_to_u32([f(h.clock_s), f(h.clock_s + 1)]);
+        self.health.clock_speed = f(h.clock_speed);
+    }
+
     fn publish_health(&mut self, outbox: &SharedOutbox) {
         let (p50, p99) = self.latency.percentiles();
         self.health.latency_p50_us = p50;
@@ -716,6 +726,7 @@ async fn run_controller(
                         .duration_since(SystemTime::UNIX_EPOCH)
                         .map_or(0, |d| d.as_millis() as u64);
                     p.health.polls = p.health.polls.wrapping_add(1);
+                    p.read_header_health();
                     if p.health.stale {
                         p.health.stale = false;
                         tracing::info!(controller = %p.target.name, "fresh data again");

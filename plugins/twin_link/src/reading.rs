@@ -132,6 +132,9 @@ pub struct OrderSlot {
     pub picker: u16,
     /// Release time on the controller clock, seconds.
     pub release_s: u32,
+    /// Job id of the order's first line (0: not published); its lines are
+    /// `first_job .. first_job + lines_total`.
+    pub first_job: u32,
 }
 
 impl OrderSlot {
@@ -178,6 +181,12 @@ pub struct ControllerHealth {
     pub reconnects: u32,
     /// States coalesced link-wide (replaced while the view was full) when this was sent.
     pub coalesced: u32,
+    /// The controller's status word at the last good poll (bit 1: host watchdog tripped).
+    pub status: u16,
+    /// The controller clock at the last good poll, seconds (follows the simulator's speed).
+    pub clock_s: u32,
+    /// The controller clock's speed factor (1: real time; 0: not reported).
+    pub clock_speed: u16,
 }
 
 /// Facts the overlay raises alarms and counters from.
@@ -374,6 +383,7 @@ pub fn decode_order(map: &RegisterMap, regs: &[u16]) -> OrderSlot {
         status: f(o.status),
         picker: f(o.picker),
         release_s: codes::registers_to_u32([f(o.release_time_s), f(o.release_time_s + 1)]),
+        first_job: codes::registers_to_u32([f(o.first_job), f(o.first_job + 1)]),
     }
 }
 

@@ -180,6 +180,10 @@ pub struct OrderBlock {
     pub picker: u16,
     /// Offset of the 32-bit release time, seconds since the shift started (two registers).
     pub release_time_s: u16,
+    /// Offset of the 32-bit job id of the order's first line (two registers, 0: not
+    /// published); its lines carry job ids `first_job .. first_job + lines_total`, which is how
+    /// a viewer finds the modules lit for an order.
+    pub first_job: u16,
 }
 
 impl Default for RegisterMap {
@@ -278,6 +282,7 @@ impl Default for OrderBlock {
             status: 6,
             picker: 7,
             release_time_s: 8,
+            first_job: 10,
         }
     }
 }
@@ -464,6 +469,7 @@ impl RegisterMap {
                 ("status", o.status, 1),
                 ("picker", o.picker, 1),
                 ("release_time_s", o.release_time_s, 2),
+                ("first_job", o.first_job, 2),
             ],
         );
         if self.max_modules == 0 {

@@ -48,7 +48,8 @@ pub(super) fn plugin(app: &mut App) {
     }
 }
 
-fn draw_labels(
+/// Draws every visible world label as egui text at its projected position (background layer).
+pub fn draw_labels(
     mut contexts: EguiContexts,
     cameras: Query<(&Camera, &GlobalTransform), With<Camera3d>>,
     labels: Query<(&WorldLabel, &GlobalTransform, Option<&InheritedVisibility>)>,

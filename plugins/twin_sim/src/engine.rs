@@ -943,6 +943,10 @@ impl Engine {
             let [hi, lo] = codes::u32_to_registers((order.released_ms / 1000) as u32);
             block[usize::from(o.release_time_s)] = hi;
             block[usize::from(o.release_time_s) + 1] = lo;
+            // Lines get consecutive job ids when the order is made (then sorted in walk order).
+            let [hi, lo] = codes::u32_to_registers(order.lines.iter().map(|l| l.job).min().unwrap_or(0));
+            block[usize::from(o.first_job)] = hi;
+            block[usize::from(o.first_job) + 1] = lo;
         }
         let start = usize::from(o.base) + slot * usize::from(o.stride);
         lock(&self.controllers[0]).poke_holding(start, &block);

@@ -1,0 +1,195 @@
+//! The overlay's egui pass: gathers a [`Frame`] from the ECS, draws, applies what the user
+//! asked (highlights, camera flights, selection, acknowledgements) and times itself.
+
+use std::time::Instant;
+
+use bevy::prelude::*;
+use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
+use twin_camera::FlyTo;
+use twin_link::{LightModule, LinkHealth, LinkSite, ModuleEntities, Picker, PickerEntities};
+use twin_model::{ModuleIndex, Site};
+use twin_scene::{FollowPicker, ModuleHighlights, SelectRequest, Selected, Selection, plan_to_world};
+
+use crate::ops::{Ops, Place};
+use crate::ui::{self, Frame, Inspect, UiAction};
+use crate::{OpsModel, OverlaySource, OverlaySystems, OverlayUi};
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(
+        EguiPrimaryContextPass,
+        draw_overlay.in_set(OverlaySystems::Draw).after(twin_scene::labels::draw_labels),
+    );
+}
+
+/// CPU time of the overlay's egui pass (our drawing and egui's layout of it), for
+/// `--frame-stats` and the 2 ms budget.
+#[derive(Resource, Debug, Default)]
+pub struct OverlayStats {
+    /// Microseconds per frame, the most recent last (at most 600).
+    pub samples_us: Vec<u32>,
+}
+
+impl OverlayStats {
+    /// Mean and 99th percentile in milliseconds over the kept samples.
+    pub fn summary(&self) -> Option<(f64, f64)> {
+        if self.samples_us.is_empty() {
+            return None;
+        }
+        let mut s = self.samples_us.clone();
+        s.sort_unstable();
+        let mean = s.iter().map(|&x| f64::from(x)).sum::<f64>() / s.len() as f64 / 1000.0;
+        let p99 = f64::from(s[(s.len() * 99 / 100).min(s.len() - 1)]) / 1000.0;
+        Some((mean, p99))
+    }
+}
+
+/// The scene messages the overlay writes.
+#[derive(bevy::ecs::system::SystemParam)]
+struct SceneWriters<'w> {
+    fly: MessageWriter<'w, FlyTo>,
+    select: MessageWriter<'w, SelectRequest>,
+    follow: MessageWriter<'w, FollowPicker>,
+}
+
+/// The ECS data the overlay reads.
+#[derive(bevy::ecs::system::SystemParam)]
+struct SceneData<'w, 's> {
+    site: Option<Res<'w, LinkSite>>,
+    health: Res<'w, LinkHealth>,
+    selection: Res<'w, Selection>,
+    modules: Query<'w, 's, &'static LightModule>,
+    pickers: Query<'w, 's, &'static Picker>,
+    module_entities: Res<'w, ModuleEntities>,
+    picker_entities: Res<'w, PickerEntities>,
+}
+
+#[expect(clippy::too_many_arguments, reason = "a system's parameters are its data access")]
+fn draw_overlay(
+    mut contexts: EguiContexts,
+    data: SceneData,
+    source: Res<OverlaySource>,
+    mut model: ResMut<OpsModel>,
+    mut overlay: ResMut<OverlayUi>,
+    mut highlights: ResMut<ModuleHighlights>,
+    mut stats: ResMut<OverlayStats>,
+    mut out: SceneWriters,
+) -> Result {
+    let Some(site) = data.site.as_ref() else { return Ok(()) };
+    let site = &site.0;
+    let start = Instant::now();
+    let ctx = contexts.ctx_mut()?.clone();
+    let inspect = match data.selection.selected {
+        Selected::None => Inspect::None,
+        Selected::Module(m) => data
+            .module_entities
+            .0
+            .get(m as usize)
+            .and_then(|&e| data.modules.get(e).ok())
+            .map_or(Inspect::None, |x| Inspect::Module(m, x.reading)),
+        Selected::Rack(r) => Inspect::Rack(r),
+        Selected::Picker(p) => data
+            .picker_entities
+            .0
+            .get(usize::from(p))
+            .and_then(|&e| data.pickers.get(e).ok())
+            .map_or(Inspect::None, |x| Inspect::Picker(p, x.reading)),
+    };
+    let frame = Frame {
+        site,
+        ops: &model.0,
+        health: &data.health.controllers,
+        inspect,
+        source: &source.0,
+        wall_ms: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64),
+    };
+    let mut root = egui::Ui::new(
+        ctx.clone(),
+        "picktwin_overlay".into(),
+        egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
+    );
+    let actions = ui::draw(&mut root, &frame, &mut overlay.state);
+
+    let ops = &mut model.0;
+    for action in actions {
+        match action {
+            UiAction::SelectOrder(_) => {}
+            UiAction::FlyToOrder(id) => {
+                if let Some(fly) = order_flight(site, ops, id, &data) {
+                    out.fly.write(fly);
+                }
+            }
+            UiAction::FlyToAlarm(id) => {
+                let place = ops.alarms.newest_first().find(|a| a.id == id).map(|a| a.place);
+                let fly = match place {
+                    Some(Place::Module(m)) => modules_flight(site, &[m]),
+                    Some(Place::Controller(c)) => site
+                        .controllers
+                        .get(usize::from(c))
+                        .and_then(|plan| modules_flight(site, &plan.modules)),
+                    None => None,
+                };
+                if let Some(fly) = fly {
+                    out.fly.write(fly);
+                }
+                if let Some(Place::Module(m)) = place {
+                    out.select.write(SelectRequest(Selected::Module(m)));
+                }
+            }
+            UiAction::Acknowledge(id) => ops.alarms.acknowledge(id),
+            UiAction::AcknowledgeAll => ops.alarms.acknowledge_all(),
+            UiAction::SelectModule(m) => {
+                out.select.write(SelectRequest(Selected::Module(m)));
+            }
+            UiAction::SelectPicker(p) => {
+                out.select.write(SelectRequest(Selected::Picker(p)));
+            }
+            UiAction::FollowPicker(p) => {
+                out.follow.write(FollowPicker { picker: p });
+            }
+            UiAction::ClearSelection => {
+                out.select.write(SelectRequest(Selected::None));
+            }
+        }
+    }
+    // The selected order's lit lines, kept current as its lines light and go out.
+    let wanted = overlay.state.selected_order.map_or_else(Vec::new, |id| ops.order_modules(id));
+    if highlights.0 != wanted {
+        highlights.0 = wanted;
+    }
+
+    let us = start.elapsed().as_micros().min(u128::from(u32::MAX)) as u32;
+    if stats.samples_us.len() >= 600 {
+        stats.samples_us.remove(0);
+    }
+    stats.samples_us.push(us);
+    Ok(())
+}
+
+/// Looks at an order's lit modules, or at its picker when none is lit.
+fn order_flight(site: &Site, ops: &Ops, id: u32, data: &SceneData) -> Option<FlyTo> {
+    let lit = ops.order_modules(id);
+    if !lit.is_empty() {
+        return modules_flight(site, &lit);
+    }
+    let picker = ops.orders.get(id)?.picker?;
+    let p = data.picker_entities.0.get(usize::from(picker)).and_then(|&e| data.pickers.get(e).ok())?;
+    let at = plan_to_world([f32::from(p.reading.x_cm) / 100.0, f32::from(p.reading.y_cm) / 100.0, 1.0]);
+    Some(FlyTo { focus: at, distance: 12.0 })
+}
+
+/// Looks at the middle of these modules from far enough to see them all.
+fn modules_flight(site: &Site, modules: &[ModuleIndex]) -> Option<FlyTo> {
+    let points: Vec<Vec3> = modules
+        .iter()
+        .filter_map(|&m| site.modules.get(m as usize))
+        .map(|m| plan_to_world(m.position))
+        .collect();
+    if points.is_empty() {
+        return None;
+    }
+    let centre = points.iter().copied().sum::<Vec3>() / points.len() as f32;
+    let spread = points.iter().map(|p| p.distance(centre)).fold(0.0f32, f32::max);
+    Some(FlyTo { focus: centre, distance: (spread * 2.2).max(7.0) })
+}

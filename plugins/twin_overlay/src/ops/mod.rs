@@ -1,0 +1,531 @@
+//! What the overlay shows, computed without any UI or ECS: the order book and queue view, the
+//! shift's KPIs, the alarm log and the recent picks. The Bevy side feeds [`Ops`] with what the
+//! link reports; a replay can feed it the same way. Times are controller-clock seconds (they
+//! follow the simulator's `--speed`), so rates are per simulated hour.
+
+pub mod alarms;
+pub mod kpi;
+pub mod orders;
+
+use std::collections::{HashMap, VecDeque};
+
+use twin_link::{ConnectionState, ControllerHealth, ModuleReading, OrderSlot};
+use twin_model::ModuleIndex;
+use twin_model::codes::{ModuleState, fault};
+
+pub use alarms::{Alarm, AlarmKind, AlarmLog, Place, Severity};
+pub use kpi::{KpiConfig, KpiPoint, KpiSnapshot, KpiTracker, PickerCounts, PickerRate};
+pub use orders::{OrderBook, OrderRecord, QueueView, SortKey};
+
+/// Overlay settings.
+#[derive(Debug, Clone, PartialEq)]
+pub struct OpsConfig {
+    /// A module lit longer than this (clock seconds) raises a stuck-light alarm.
+    pub stuck_light_s: f64,
+    /// KPI settings.
+    pub kpi: KpiConfig,
+    /// Most orders kept in the book.
+    pub max_orders: usize,
+    /// Most alarms kept.
+    pub max_alarms: usize,
+    /// Most picks kept for the inspector's history.
+    pub max_picks: usize,
+}
+
+impl Default for OpsConfig {
+    fn default() -> Self {
+        Self {
+            stuck_light_s: 900.0,
+            kpi: KpiConfig::default(),
+            max_orders: 20_000,
+            max_alarms: 2_000,
+            max_picks: 20_000,
+        }
+    }
+}
+
+/// One confirmed line.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PickRecord {
+    /// Clock time of the confirmation.
+    pub at_s: f64,
+    /// Module.
+    pub module: ModuleIndex,
+    /// Order whose job it was, if known.
+    pub order: Option<u32>,
+    /// That order's picker.
+    pub picker: Option<u16>,
+    /// Quantity asked.
+    pub asked: u16,
+    /// Quantity confirmed.
+    pub picked: u16,
+    /// Seconds from lighting to confirmation, if the twin saw it light.
+    pub line_s: Option<f64>,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct ModuleSeen {
+    state: u16,
+    fault: u16,
+    presses: u16,
+}
+
+#[derive(Debug, Clone, Copy)]
+struct Lit {
+    since: f64,
+    job: u32,
+    stuck: bool,
+}
+
+#[derive(Debug, Clone, Copy, Default)]
+struct ControllerSeen {
+    connection: ConnectionState,
+    stale: bool,
+    watchdog: bool,
+}
+
+/// The overlay's model.
+#[derive(Debug, Clone)]
+pub struct Ops {
+    config: OpsConfig,
+    /// Every order seen.
+    pub orders: OrderBook,
+    /// Alarms.
+    pub alarms: AlarmLog,
+    kpis: KpiTracker,
+    snapshot: KpiSnapshot,
+    picks: VecDeque<PickRecord>,
+    modules: Vec<ModuleSeen>,
+    lit: HashMap<ModuleIndex, Lit>,
+    /// Line times of modules that just left the lit state, until their confirmation event.
+    finished: HashMap<ModuleIndex, (f64, u32)>,
+    controllers: Vec<ControllerSeen>,
+    now: f64,
+    wall_ms: u64,
+    last_scan: f64,
+    started: bool,
+}
+
+impl Ops {
+    /// An empty model.
+    pub fn new(config: OpsConfig) -> Self {
+        Self {
+            orders: OrderBook::with_capacity(config.max_orders),
+            alarms: AlarmLog::with_capacity(config.max_alarms),
+            kpis: KpiTracker::new(config.kpi.clone()),
+            snapshot: KpiSnapshot::default(),
+            picks: VecDeque::new(),
+            modules: Vec::new(),
+            lit: HashMap::new(),
+            finished: HashMap::new(),
+            controllers: Vec::new(),
+            now: 0.0,
+            wall_ms: 0,
+            last_scan: f64::NEG_INFINITY,
+            started: false,
+            config,
+        }
+    }
+
+    /// Settings.
+    pub fn config(&self) -> &OpsConfig {
+        &self.config
+    }
+
+    /// Clock time now (seconds).
+    pub fn now(&self) -> f64 {
+        self.now
+    }
+
+    /// Whether the clock has been set at least once.
+    pub fn started(&self) -> bool {
+        self.started
+    }
+
+    /// KPIs as of the last clock second.
+    pub fn kpis(&self) -> &KpiSnapshot {
+        &self.snapshot
+    }
+
+    /// The shift's KPI series.
+    pub fn series(&self) -> &[KpiPoint] {
+        self.kpis.series()
+    }
+
+    /// Recent picks, newest first.
+    pub fn picks(&self) -> impl Iterator<Item = &PickRecord> {
+        self.picks.iter().rev()
+    }
+
+    /// Modules lit now with their clock time of lighting.
+    pub fn lit_modules(&self) -> impl Iterator<Item = (ModuleIndex, f64)> + '_ {
+        self.lit.iter().map(|(&m, l)| (m, l.since))
+    }
+
+    /// When a module lit, if it is lit.
+    pub fn lit_since(&self, module: ModuleIndex) -> Option<f64> {
+        self.lit.get(&module).map(|l| l.since)
+    }
+
+    /// Modules lit now for an order's lines, sorted.
+    pub fn order_modules(&self, id: u32) -> Vec<ModuleIndex> {
+        let Some(order) = self.orders.get(id) else { return Vec::new() };
+        let mut out: Vec<ModuleIndex> =
+            self.lit.iter().filter(|(_, l)| order.has_job(l.job)).map(|(&m, _)| m).collect();
+        out.sort_unstable();
+        out
+    }
+
+    /// Moves the clock (controller seconds; never backwards) and the wall clock, with the
+    /// pickers' counts as they are now. Once per clock second it looks for stuck lights and
+    /// recomputes the KPIs.
+    pub fn advance(&mut self, now: f64, wall_ms: u64, counts: PickerCounts) {
+        self.started = true;
+        self.now = self.now.max(now);
+        self.wall_ms = wall_ms;
+        self.kpis.advance(self.now, counts, &self.orders);
+        if self.now - self.last_scan >= 1.0 {
+            self.last_scan = self.now;
+            self.scan_stuck_lights();
+            self.snapshot = self.kpis.snapshot(&self.orders);
+        }
+    }
+
+    /// Recomputes the KPI snapshot now (tests, and after a burst of changes).
+    pub fn refresh(&mut self) {
+        self.snapshot = self.kpis.snapshot(&self.orders);
+    }
+
+    fn scan_stuck_lights(&mut self) {
+        let limit = self.config.stuck_light_s;
+        let now = self.now;
+        for (&m, l) in &mut self.lit {
+            if !l.stuck && now - l.since > limit {
+                l.stuck = true;
+                let detail = format!("lit for {} min", ((now - l.since) / 60.0).floor());
+                self.alarms.raise(AlarmKind::StuckLight, Place::Module(m), detail, now, self.wall_ms);
+            }
+        }
+    }
+
+    /// An order-board slot changed.
+    pub fn order_slot(&mut self, slot: u16, s: &OrderSlot) {
+        if self.orders.apply_slot(slot, s, self.now).completed.is_some() {
+            self.kpis.order_done();
+        }
+    }
+
+    /// A module's reading changed (call before the confirmation events of the same update).
+    pub fn module(&mut self, m: ModuleIndex, r: &ModuleReading) {
+        let i = m as usize;
+        if i >= self.modules.len() {
+            self.modules.resize(i + 1, ModuleSeen::default());
+        }
+        let seen = self.modules[i];
+        self.modules[i] = ModuleSeen { state: r.state, fault: r.fault, presses: r.press_count };
+        let lit = ModuleState::Lit as u16;
+        if r.state == lit && (seen.state != lit || self.lit.get(&m).is_some_and(|l| l.job != r.job)) {
+            self.lit.insert(m, Lit { since: self.now, job: r.job, stuck: false });
+        } else if r.state != lit
+            && let Some(l) = self.lit.remove(&m)
+        {
+            if l.stuck {
+                self.alarms.clear(AlarmKind::StuckLight, Place::Module(m), self.now);
+            }
+            if r.state == ModuleState::Confirmed as u16 || r.state == ModuleState::Shortage as u16 {
+                self.finished.insert(m, (self.now - l.since, l.job));
+            }
+        }
+        // A press on an unlit module: the fault code appears, or it was there and another press
+        // counted.
+        if r.fault == fault::UNEXPECTED_PRESS && (seen.fault != r.fault || seen.presses != r.press_count) {
+            self.kpis.mispick();
+            self.alarms.raise(
+                AlarmKind::MisPick,
+                Place::Module(m),
+                "button pressed while not lit".into(),
+                self.now,
+                self.wall_ms,
+            );
+        }
+    }
+
+    /// A picker confirmed a line at a module (`picked < asked`: short). `job` is the module's
+    /// job as last read.
+    pub fn confirmed(&mut self, m: ModuleIndex, job: u32, asked: u16, picked: u16) {
+        let timed = self.finished.remove(&m);
+        let job = timed.map_or(job, |(_, j)| j);
+        let order = self.orders.order_for_job(job);
+        let (order, picker) = (order.map(|o| o.id), order.and_then(|o| o.picker));
+        let short = picked < asked;
+        let line_s = timed.map(|(s, _)| s);
+        self.kpis.line(picker, line_s, short);
+        if short {
+            self.alarms.raise(
+                AlarmKind::Shortage,
+                Place::Module(m),
+                format!("picked {picked} of {asked}"),
+                self.now,
+                self.wall_ms,
+            );
+        }
+        self.picks.push_back(PickRecord { at_s: self.now, module: m, order, picker, asked, picked, line_s });
+        while self.picks.len() > self.config.max_picks {
+            self.picks.pop_front();
+        }
+    }
+
+    /// A controller's health report.
+    pub fn health(&mut self, c: u16, h: &ControllerHealth) {
+        let i = usize::from(c);
+        if i >= self.controllers.len() {
+            self.controllers.resize(i + 1, ControllerSeen::default());
+        }
+        let seen = self.controllers[i];
+        let place = Place::Controller(c);
+        let (now, wall) = (self.now, self.wall_ms);
+        if h.connection != seen.connection {
+            match h.connection {
+                ConnectionState::Disconnected => {
+                    self.alarms.raise(AlarmKind::ControllerOffline, place, "not answering".into(), now, wall);
+                }
+                ConnectionState::Connected => {
+                    self.alarms.clear(AlarmKind::ControllerOffline, place, now);
+                }
+                ConnectionState::Connecting => {}
+            }
+        }
+        if h.stale != seen.stale {
+            if h.stale {
+                self.alarms.raise(
+                    AlarmKind::ControllerStale,
+                    place,
+                    "no complete poll for three intervals".into(),
+                    now,
+                    wall,
+                );
+            } else {
+                self.alarms.clear(AlarmKind::ControllerStale, place, now);
+            }
+        }
+        let watchdog = h.status & 0b10 != 0;
+        if watchdog != seen.watchdog {
+            if watchdog {
+                self.alarms.raise(
+                    AlarmKind::HostWatchdog,
+                    place,
+                    "host watchdog tripped: lights blanked".into(),
+                    now,
+                    wall,
+                );
+            } else {
+                self.alarms.clear(AlarmKind::HostWatchdog, place, now);
+            }
+        }
+        self.controllers[i] = ControllerSeen { connection: h.connection, stale: h.stale, watchdog };
+    }
+
+    /// A controller's connection failed, for this reason.
+    pub fn disconnected(&mut self, c: u16, reason: &str) {
+        self.alarms.raise(
+            AlarmKind::ControllerOffline,
+            Place::Controller(c),
+            reason.to_owned(),
+            self.now,
+            self.wall_ms,
+        );
+        let i = usize::from(c);
+        if i >= self.controllers.len() {
+            self.controllers.resize(i + 1, ControllerSeen::default());
+        }
+        self.controllers[i].connection = ConnectionState::Disconnected;
+    }
+
+    /// A controller answered with a Modbus exception.
+    pub fn exception(&mut self, c: u16, function: u8, code: u8, address: u16) {
+        let detail = format!("FC{function:02} at {address}: exception {code:02X}");
+        self.alarms.raise(AlarmKind::ModbusException, Place::Controller(c), detail, self.now, self.wall_ms);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use twin_model::codes::{self, OrderStatus};
+
+    use super::*;
+
+    fn slot(id: u32, status: OrderStatus, done: u16, total: u16, release: u32, picker: u16) -> OrderSlot {
+        OrderSlot {
+            order_id: id,
+            zone: 0,
+            lines_total: total,
+            lines_done: done,
+            priority: 0,
+            status: status as u16,
+            picker,
+            release_s: release,
+            first_job: id * 10,
+        }
+    }
+
+    fn reading(state: ModuleState, job: u32) -> ModuleReading {
+        ModuleReading { state: state as u16, job, online: true, ..ModuleReading::default() }
+    }
+
+    const BUSY: PickerCounts = PickerCounts { busy: 1, present: 2 };
+
+    /// A half-hour shift of two orders by picker 1 at 06:00 + t.
+    fn shift() -> Ops {
+        let mut ops = Ops::new(OpsConfig::default());
+        let t0 = 6.0 * 3600.0;
+        ops.advance(t0, 0, BUSY);
+        ops.order_slot(0, &slot(1, OrderStatus::Pending, 0, 2, t0 as u32, codes::NO_PICKER));
+        ops.order_slot(1, &slot(2, OrderStatus::Pending, 0, 1, t0 as u32, codes::NO_PICKER));
+        ops.order_slot(0, &slot(1, OrderStatus::Active, 0, 2, t0 as u32, 1));
+        // Both lines of order 1 light at once.
+        ops.module(5, &reading(ModuleState::Lit, 10));
+        ops.module(6, &reading(ModuleState::Lit, 11));
+        ops.advance(t0 + 60.0, 0, BUSY);
+        ops.module(5, &reading(ModuleState::Confirmed, 10));
+        ops.confirmed(5, 10, 3, 3);
+        ops.advance(t0 + 120.0, 0, BUSY);
+        ops.module(6, &reading(ModuleState::Shortage, 11));
+        ops.confirmed(6, 11, 4, 1);
+        ops.order_slot(0, &slot(1, OrderStatus::Done, 2, 2, t0 as u32, 1));
+        ops.advance(t0 + 1800.0, 0, PickerCounts { busy: 0, present: 2 });
+        ops.refresh();
+        ops
+    }
+
+    #[test]
+    fn kpis_have_exact_values() {
+        let ops = shift();
+        let k = ops.kpis();
+        assert_eq!(k.shift_start_s, 6.0 * 3600.0);
+        assert_eq!(k.observed_h, 0.5);
+        assert_eq!((k.orders_done, k.orders_per_h), (1, 2.0));
+        assert_eq!((k.lines, k.lines_per_h), (2, 4.0));
+        assert_eq!(k.per_picker, [PickerRate { picker: 1, lines: 2, per_h: 4.0 }]);
+        // One of two pickers busy the whole half hour.
+        assert_eq!(k.utilisation, Some(0.5));
+        // 60 s and 120 s from lighting.
+        assert_eq!(k.avg_line_s, Some(90.0));
+        assert_eq!((k.short_lines, k.short_rate), (1, 0.5));
+        assert_eq!(k.mispick_rate, 0.0);
+        // Order 2 is open, 30 min old: on track against 2 h.
+        assert_eq!((k.on_track, k.late, k.open_orders), (2, 0, 1));
+        let picks: Vec<_> = ops.picks().map(|p| (p.module, p.order, p.picker, p.picked, p.line_s)).collect();
+        assert_eq!(picks, [(6, Some(1), Some(1), 1, Some(120.0)), (5, Some(1), Some(1), 3, Some(60.0))]);
+        assert_eq!(
+            ops.alarms.nth_newest(0).map(|a| (a.kind, a.place)),
+            Some((AlarmKind::Shortage, Place::Module(6)))
+        );
+    }
+
+    #[test]
+    fn late_orders_and_series() {
+        let mut ops = shift();
+        // 2 h 30 after release, order 2 is still open: late.
+        ops.advance(6.0 * 3600.0 + 9000.0, 0, BUSY);
+        ops.refresh();
+        assert_eq!((ops.kpis().on_track, ops.kpis().late), (1, 1));
+        let s = ops.series();
+        assert_eq!(s[0].t, 6.0 * 3600.0);
+        assert_eq!(s[1].t, 6.0 * 3600.0 + 60.0);
+        // The point at 06:30: one order in the last half hour → 2 per hour.
+        let p = s.iter().find(|p| p.t == 6.0 * 3600.0 + 1800.0).unwrap();
+        assert_eq!((p.orders_per_h, p.lines_per_h, p.open_orders, p.late), (2.0, 4.0, 1, 0));
+        assert_eq!(s.last().unwrap().late, 1);
+    }
+
+    #[test]
+    fn a_new_shift_resets_the_counts() {
+        let mut ops = shift();
+        ops.advance(14.0 * 3600.0 + 60.0, 0, BUSY);
+        ops.refresh();
+        let k = ops.kpis();
+        assert_eq!((k.shift_start_s, k.orders_done, k.lines), (14.0 * 3600.0, 0, 0));
+        assert!(k.per_picker.is_empty());
+        assert_eq!(ops.series().len(), 1);
+    }
+
+    #[test]
+    fn order_modules_are_its_lit_lines() {
+        let mut ops = Ops::new(OpsConfig::default());
+        ops.advance(100.0, 0, PickerCounts::default());
+        ops.order_slot(0, &slot(3, OrderStatus::Active, 0, 2, 0, 0));
+        ops.module(9, &reading(ModuleState::Lit, 31));
+        ops.module(4, &reading(ModuleState::Lit, 30));
+        ops.module(7, &reading(ModuleState::Lit, 32)); // another order's job
+        assert_eq!(ops.order_modules(3), [4, 9]);
+        assert!(ops.order_modules(99).is_empty());
+    }
+
+    #[test]
+    fn stuck_lights_raise_and_clear() {
+        let mut ops = Ops::new(OpsConfig { stuck_light_s: 600.0, ..OpsConfig::default() });
+        ops.advance(0.0, 0, PickerCounts::default());
+        ops.module(2, &reading(ModuleState::Lit, 1));
+        ops.advance(600.0, 0, PickerCounts::default());
+        assert!(ops.alarms.is_empty(), "exactly at the limit is not stuck");
+        ops.advance(601.0, 0, PickerCounts::default());
+        let a = ops.alarms.nth_newest(0).unwrap();
+        assert_eq!(
+            (a.kind, a.place, a.detail.as_str()),
+            (AlarmKind::StuckLight, Place::Module(2), "lit for 10 min")
+        );
+        ops.advance(700.0, 0, PickerCounts::default());
+        assert_eq!(ops.alarms.len(), 1);
+        ops.module(2, &reading(ModuleState::Idle, 0));
+        assert_eq!(ops.alarms.open_count(), 0);
+    }
+
+    #[test]
+    fn mispicks_count_each_press() {
+        let mut ops = Ops::new(OpsConfig::default());
+        ops.advance(0.0, 0, PickerCounts::default());
+        let mut r = reading(ModuleState::Idle, 0);
+        ops.module(3, &r);
+        r.fault = fault::UNEXPECTED_PRESS;
+        r.press_count = 1;
+        ops.module(3, &r);
+        r.press_count = 2;
+        ops.module(3, &r);
+        ops.confirmed(8, 0, 1, 1);
+        ops.refresh();
+        assert_eq!((ops.kpis().mispicks, ops.kpis().mispick_rate), (2, 2.0));
+        assert_eq!(ops.alarms.len(), 1);
+        assert_eq!(ops.alarms.nth_newest(0).unwrap().repeats, 1);
+    }
+
+    #[test]
+    fn controller_conditions() {
+        let mut ops = Ops::new(OpsConfig::default());
+        let mut h =
+            ControllerHealth { connection: ConnectionState::Connected, ..ControllerHealth::default() };
+        ops.health(1, &h);
+        assert!(ops.alarms.is_empty());
+        h.stale = true;
+        ops.health(1, &h);
+        h.status = 0b11;
+        ops.health(1, &h);
+        ops.disconnected(1, "connection refused");
+        h.connection = ConnectionState::Disconnected;
+        ops.health(1, &h);
+        let kinds: Vec<_> = ops.alarms.newest_first().map(|a| (a.kind, a.is_open())).collect();
+        assert_eq!(
+            kinds,
+            [
+                (AlarmKind::ControllerOffline, true),
+                (AlarmKind::HostWatchdog, true),
+                (AlarmKind::ControllerStale, true)
+            ]
+        );
+        assert_eq!(ops.alarms.nth_newest(0).unwrap().detail, "connection refused");
+        h = ControllerHealth { connection: ConnectionState::Connected, ..ControllerHealth::default() };
+        ops.health(1, &h);
+        assert_eq!(ops.alarms.open_count(), 0);
+        ops.exception(1, 3, 2, 30000);
+        assert_eq!(ops.alarms.nth_newest(0).unwrap().detail, "FC03 at 30000: exception 02");
+    }
+}

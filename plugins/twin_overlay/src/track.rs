@@ -1,0 +1,116 @@
+//! Feeds [`Ops`](crate::ops::Ops) from the link every frame: the controller clock, the order
+//! board's changed slots, changed modules, confirmations, and controller health and faults.
+
+use bevy::prelude::*;
+use twin_link::{
+    ButtonConfirmed, ControllerDisconnected, ControllerHealth, LightModule, LinkHealth, ModbusException,
+    ModuleEntities, OrderBoard, OrderSlot, Picker, ShortPick,
+};
+use twin_model::codes::PickerState;
+
+use crate::OpsModel;
+use crate::OverlaySystems;
+use crate::ops::PickerCounts;
+
+pub(super) fn plugin(app: &mut App) {
+    app.add_systems(Update, track_link.in_set(OverlaySystems::Track));
+}
+
+/// What the tracker remembers between frames to send only changes on.
+#[derive(Default)]
+struct Seen {
+    board: Vec<OrderSlot>,
+    health: Vec<ControllerHealth>,
+    started_ms: u64,
+}
+
+/// The link's facts this frame.
+#[derive(bevy::ecs::system::SystemParam)]
+struct LinkFacts<'w, 's> {
+    confirmed: MessageReader<'w, 's, ButtonConfirmed>,
+    short: MessageReader<'w, 's, ShortPick>,
+    disconnected: MessageReader<'w, 's, ControllerDisconnected>,
+    exceptions: MessageReader<'w, 's, ModbusException>,
+}
+
+fn wall_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
+#[expect(clippy::too_many_arguments, reason = "a system's parameters are its data access")]
+fn track_link(
+    mut model: ResMut<OpsModel>,
+    health: Res<LinkHealth>,
+    board: Res<OrderBoard>,
+    changed: Query<&LightModule, Changed<LightModule>>,
+    modules: Query<&LightModule>,
+    module_entities: Res<ModuleEntities>,
+    pickers: Query<&Picker>,
+    mut facts: LinkFacts,
+    mut seen: Local<Seen>,
+) {
+    let ops = &mut model.0;
+    let wall = wall_ms();
+    if seen.started_ms == 0 {
+        seen.started_ms = wall;
+    }
+    // The controllers' clock (simulated time follows --speed); a controller without one
+    // (clock 0) gets wall time of day (UTC). Nothing moves before the first poll.
+    let clock = health.controllers.iter().filter(|h| h.polls > 0).map(|h| h.clock_s).max();
+    let now = match clock {
+        Some(0) => (wall / 1000 % 86_400) as f64,
+        Some(c) => f64::from(c),
+        None => ops.now(),
+    };
+    let mut counts = PickerCounts::default();
+    for p in &pickers {
+        match PickerState::from_register(p.reading.state) {
+            Some(PickerState::Walking | PickerState::Picking | PickerState::Packing) => {
+                counts.busy += 1;
+                counts.present += 1;
+            }
+            Some(PickerState::Idle) => counts.present += 1,
+            _ => {}
+        }
+    }
+    ops.advance(now, wall, counts);
+
+    // The reason first: the health report that follows then finds the alarm raised.
+    for d in facts.disconnected.read() {
+        ops.disconnected(d.controller, &d.reason);
+    }
+    for e in facts.exceptions.read() {
+        ops.exception(e.controller, e.function, e.code, e.address);
+    }
+    if health.is_changed() {
+        seen.health.resize(health.controllers.len(), ControllerHealth::default());
+        for (c, h) in health.controllers.iter().enumerate() {
+            if seen.health[c] != *h {
+                ops.health(c as u16, h);
+                seen.health[c] = *h;
+            }
+        }
+    }
+    if board.is_changed() {
+        seen.board.resize(board.slots.len(), OrderSlot::default());
+        for (i, s) in board.slots.iter().enumerate() {
+            if seen.board[i] != *s {
+                ops.order_slot(i as u16, s);
+                seen.board[i] = *s;
+            }
+        }
+    }
+    // Module changes before the confirmations they belong to.
+    for m in &changed {
+        ops.module(m.index, &m.reading);
+    }
+    let job = |m: u32| {
+        module_entities.0.get(m as usize).and_then(|&e| modules.get(e).ok()).map_or(0, |x| x.reading.job)
+    };
+    for c in facts.confirmed.read() {
+        ops.confirmed(c.module, job(c.module), c.quantity, c.quantity);
+    }
+    for s in facts.short.read() {
+        ops.confirmed(s.module, job(s.module), s.asked, s.picked);
+    }
+}

@@ -1,0 +1,57 @@
+//! Controller health: connection state, last good poll, latency p50/p99, polls, errors,
+//! exceptions and reconnects, one row per controller.
+
+use egui::{Color32, RichText, Ui};
+use twin_link::{ConnectionState, ControllerHealth};
+
+use super::{Frame, controller_name, duration};
+
+/// A controller's state in words and colour.
+pub(crate) fn connection_look(h: &ControllerHealth) -> (&'static str, Color32) {
+    match (h.connection, h.stale) {
+        (ConnectionState::Disconnected, _) => ("offline", Color32::from_rgb(240, 70, 60)),
+        (_, true) => ("stale", Color32::from_rgb(240, 170, 40)),
+        (ConnectionState::Connected, false) => ("online", Color32::from_rgb(90, 200, 110)),
+        (ConnectionState::Connecting, false) => ("connecting", Color32::GRAY),
+    }
+}
+
+/// The controller health table.
+pub fn health_panel(ui: &mut Ui, frame: &Frame) {
+    egui::Grid::new("health_grid").striped(true).num_columns(7).show(ui, |ui| {
+        for h in ["controller", "state", "last poll", "p50 / p99", "polls", "errors", "exc / reconn"] {
+            ui.label(RichText::new(h).strong());
+        }
+        ui.end_row();
+        for (c, h) in frame.health.iter().enumerate() {
+            ui.label(controller_name(frame.site, c as u16));
+            let (text, colour) = connection_look(h);
+            let watchdog = h.status & 0b10 != 0;
+            ui.label(RichText::new(if watchdog { "watchdog" } else { text }).color(if watchdog {
+                Color32::from_rgb(240, 70, 60)
+            } else {
+                colour
+            }));
+            let last = if h.last_good_poll_ms == 0 {
+                "never".to_owned()
+            } else {
+                let ago = frame.wall_ms.saturating_sub(h.last_good_poll_ms) as f64 / 1000.0;
+                if ago < 1.0 { "now".to_owned() } else { format!("{} ago", duration(ago)) }
+            };
+            ui.label(last);
+            ui.label(format!(
+                "{:.1} / {:.1} ms",
+                f64::from(h.latency_p50_us) / 1000.0,
+                f64::from(h.latency_p99_us) / 1000.0
+            ));
+            ui.label(h.polls.to_string());
+            ui.label(RichText::new(h.errors.to_string()).color(if h.errors > 0 {
+                Color32::from_rgb(240, 170, 40)
+            } else {
+                ui.visuals().text_color()
+            }));
+            ui.label(format!("{} / {}", h.exceptions, h.reconnects));
+            ui.end_row();
+        }
+    });
+}

@@ -1,0 +1,157 @@
+//! The order queue: filter by status and zone, search by id, sort by any column; only the rows
+//! on screen are laid out, so thousands of orders cost what thirty do.
+
+use egui::{Color32, RichText, Ui};
+use twin_model::codes::OrderStatus;
+
+use super::{Frame, UiAction, UiState, duration, picker_name, zone_name};
+use crate::ops::{OrderRecord, SortKey};
+
+/// Column widths (points): order, status, zone, lines, picker, priority, age.
+const WIDTHS: [f32; 7] = [64.0, 56.0, 84.0, 50.0, 80.0, 44.0, 56.0];
+
+/// The order queue panel.
+pub fn queue_panel(ui: &mut Ui, frame: &Frame, state: &mut UiState, actions: &mut Vec<UiAction>) {
+    let orders = frame.ops.orders.orders();
+    let (mut pending, mut active, mut done) = (0, 0, 0);
+    for o in orders {
+        match o.status {
+            OrderStatus::Pending | OrderStatus::Empty => pending += 1,
+            OrderStatus::Active => active += 1,
+            OrderStatus::Done => done += 1,
+        }
+    }
+    ui.heading("Orders");
+    ui.horizontal(|ui| {
+        ui.checkbox(&mut state.view.pending, format!("pending {pending}"));
+        ui.checkbox(&mut state.view.active, format!("active {active}"));
+        ui.checkbox(&mut state.view.done, format!("done {done}"));
+    });
+    ui.horizontal(|ui| {
+        let zone_text = state.view.zone.map_or("all zones", |z| zone_name(frame.site, z)).to_owned();
+        egui::ComboBox::from_id_salt("zone_filter").selected_text(zone_text).show_ui(ui, |ui| {
+            ui.selectable_value(&mut state.view.zone, None, "all zones");
+            for (i, z) in frame.site.layout.zones.iter().enumerate() {
+                ui.selectable_value(&mut state.view.zone, Some(i as u16), &z.name);
+            }
+        });
+        ui.add(
+            egui::TextEdit::singleline(&mut state.view.search)
+                .hint_text("search order id")
+                .desired_width(120.0),
+        );
+        if let Some(id) = state.selected_order {
+            if ui.button("fly to").on_hover_text("fly the camera to this order's lit modules").clicked() {
+                actions.push(UiAction::FlyToOrder(id));
+            }
+            if ui.button("clear").clicked() {
+                state.selected_order = None;
+                actions.push(UiAction::SelectOrder(None));
+            }
+        }
+    });
+    ui.separator();
+
+    // Header: click to sort, again to reverse.
+    ui.horizontal(|ui| {
+        let columns = [
+            ("order", SortKey::Id),
+            ("status", SortKey::Status),
+            ("zone", SortKey::Zone),
+            ("lines", SortKey::Progress),
+            ("picker", SortKey::Picker),
+            ("prio", SortKey::Priority),
+            ("age", SortKey::Age),
+        ];
+        for ((name, key), w) in columns.into_iter().zip(WIDTHS) {
+            let arrow = match (state.view.sort == key, state.view.descending) {
+                (true, false) => " ⏶",
+                (true, true) => " ⏷",
+                _ => "",
+            };
+            let b = egui::Button::new(RichText::new(format!("{name}{arrow}")).strong()).frame(false);
+            if ui.add_sized([w, 18.0], b).clicked() {
+                if state.view.sort == key {
+                    state.view.descending = !state.view.descending;
+                } else {
+                    state.view.sort = key;
+                    state.view.descending = false;
+                }
+            }
+        }
+    });
+
+    let now = frame.ops.now();
+    let selected = state.selected_order;
+    let rows = state.queue_rows(frame.ops);
+    let row_height = ui.text_style_height(&egui::TextStyle::Body).max(18.0);
+    let mut clicked = None;
+    let mut fly = None;
+    egui::ScrollArea::vertical().id_salt("queue_rows").auto_shrink([false, false]).show_rows(
+        ui,
+        row_height,
+        rows.len(),
+        |ui, range| {
+            for &i in &rows[range] {
+                let o = &orders[i as usize];
+                let r = order_row(ui, frame, o, selected == Some(o.id), now);
+                if r.double_clicked() {
+                    fly = Some(o.id);
+                } else if r.clicked() {
+                    clicked = Some(o.id);
+                }
+            }
+        },
+    );
+    if rows.is_empty() {
+        ui.label(RichText::new("no orders match").weak());
+    }
+    if let Some(id) = clicked {
+        let now_selected = (state.selected_order != Some(id)).then_some(id);
+        state.selected_order = now_selected;
+        actions.push(UiAction::SelectOrder(now_selected));
+    }
+    if let Some(id) = fly {
+        state.selected_order = Some(id);
+        actions.push(UiAction::SelectOrder(Some(id)));
+        actions.push(UiAction::FlyToOrder(id));
+    }
+}
+
+/// One row; the order id is the clickable (and accessible) part.
+fn order_row(ui: &mut Ui, frame: &Frame, o: &OrderRecord, selected: bool, now: f64) -> egui::Response {
+    ui.horizontal(|ui| {
+        let id = ui.add_sized([WIDTHS[0], 18.0], egui::Button::selectable(selected, o.id.to_string()));
+        let (status, colour) = status_look(o.status);
+        cell(ui, WIDTHS[1], RichText::new(status).color(colour));
+        cell(ui, WIDTHS[2], RichText::new(zone_name(frame.site, o.zone)));
+        cell(ui, WIDTHS[3], RichText::new(format!("{}/{}", o.lines_done, o.lines_total)));
+        let picker = o.picker.map_or_else(String::new, |p| picker_name(frame.site, p));
+        cell(ui, WIDTHS[4], RichText::new(picker));
+        let prio = match o.priority {
+            0 => RichText::new(""),
+            1 => RichText::new("exp").color(Color32::from_rgb(240, 170, 40)),
+            _ => RichText::new("EMG").color(Color32::from_rgb(240, 70, 60)).strong(),
+        };
+        cell(ui, WIDTHS[5], prio);
+        let age = o.age_s(now);
+        let late = age > frame.ops.config().kpi.sla(o.priority);
+        let age_text = RichText::new(duration(age));
+        cell(ui, WIDTHS[6], if late { age_text.color(Color32::from_rgb(240, 70, 60)) } else { age_text });
+        id
+    })
+    .inner
+}
+
+fn cell(ui: &mut Ui, width: f32, text: RichText) {
+    ui.add_sized([width, 18.0], egui::Label::new(text).truncate());
+}
+
+/// Status name and colour.
+pub(crate) fn status_look(s: OrderStatus) -> (&'static str, Color32) {
+    match s {
+        OrderStatus::Pending | OrderStatus::Empty => ("pending", Color32::from_rgb(150, 170, 200)),
+        OrderStatus::Active => ("active", Color32::from_rgb(240, 190, 60)),
+        OrderStatus::Done => ("done", Color32::from_rgb(90, 200, 110)),
+    }
+}
