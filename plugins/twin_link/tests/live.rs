@@ -165,6 +165,15 @@ fn lights_lit_by_the_simulated_wcs_reach_the_ecs() {
     assert!(t.saw(|e| matches!(e, LinkEvent::Connected { controller: 0 })));
     assert_eq!(t.health().connection, ConnectionState::Connected);
     assert!(t.health().latency_p99_us > 0);
+    // The header rides along: the simulated clock (from 06:00, 600× fast), its speed, and a
+    // running controller whose host watchdog has not tripped.
+    let h = t.health();
+    let sim_clock =
+        sim.controllers()[0].lock().unwrap().read_registers(Table::Holding, 8, 2).unwrap().to_vec();
+    let sim_clock = u32::from(sim_clock[0]) << 16 | u32::from(sim_clock[1]);
+    assert!(h.clock_s >= 6 * 3600 && h.clock_s <= sim_clock, "clock {} vs {sim_clock}", h.clock_s);
+    assert_eq!(h.clock_speed, 600);
+    assert_eq!(h.status & 0b11, 0b01, "running, watchdog not tripped");
     t.link.stop();
     rt.block_on(sim.shutdown());
 }

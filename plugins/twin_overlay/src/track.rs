@@ -1,10 +1,12 @@
 //! Feeds [`Ops`](crate::ops::Ops) from the link every frame: the controller clock, the order
-//! board's changed slots, changed modules, confirmations, and controller health and faults.
+//! board's changed slots, changed modules, and controller health and faults. Picks are read
+//! from module states and the board (state, never missed between polls), not from the link's
+//! confirmation events, which only fire when a poll happens to see a latch.
 
 use bevy::prelude::*;
 use twin_link::{
-    ButtonConfirmed, ControllerDisconnected, ControllerHealth, LightModule, LinkHealth, ModbusException,
-    ModuleEntities, OrderBoard, OrderSlot, Picker, ShortPick,
+    ControllerDisconnected, ControllerHealth, LightModule, LinkHealth, ModbusException, OrderBoard,
+    OrderSlot, Picker,
 };
 use twin_model::codes::PickerState;
 
@@ -27,8 +29,6 @@ struct Seen {
 /// The link's facts this frame.
 #[derive(bevy::ecs::system::SystemParam)]
 struct LinkFacts<'w, 's> {
-    confirmed: MessageReader<'w, 's, ButtonConfirmed>,
-    short: MessageReader<'w, 's, ShortPick>,
     disconnected: MessageReader<'w, 's, ControllerDisconnected>,
     exceptions: MessageReader<'w, 's, ModbusException>,
 }
@@ -37,14 +37,11 @@ fn wall_ms() -> u64 {
     std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
-#[expect(clippy::too_many_arguments, reason = "a system's parameters are its data access")]
 fn track_link(
     mut model: ResMut<OpsModel>,
     health: Res<LinkHealth>,
     board: Res<OrderBoard>,
     changed: Query<&LightModule, Changed<LightModule>>,
-    modules: Query<&LightModule>,
-    module_entities: Res<ModuleEntities>,
     pickers: Query<&Picker>,
     mut facts: LinkFacts,
     mut seen: Local<Seen>,
@@ -100,17 +97,7 @@ fn track_link(
             }
         }
     }
-    // Module changes before the confirmations they belong to.
     for m in &changed {
         ops.module(m.index, &m.reading);
-    }
-    let job = |m: u32| {
-        module_entities.0.get(m as usize).and_then(|&e| modules.get(e).ok()).map_or(0, |x| x.reading.job)
-    };
-    for c in facts.confirmed.read() {
-        ops.confirmed(c.module, job(c.module), c.quantity, c.quantity);
-    }
-    for s in facts.short.read() {
-        ops.confirmed(s.module, job(s.module), s.asked, s.picked);
     }
 }

@@ -69,7 +69,8 @@ fn link_messages_become_orders_picks_kpis_and_alarms() {
     }
 
     // 90 s later the picker confirms 3 of 4 and the order is done; then the controller goes stale.
-    let short = ModuleReading { state: ModuleState::Shortage as u16, confirmed_quantity: 3, ..lit };
+    let short =
+        ModuleReading { state: ModuleState::Shortage as u16, confirmed_quantity: 3, press_count: 1, ..lit };
     tx.push(LinkMessage::Health { controller: 0, health: health(t0 + 90, false) });
     tx.push(LinkMessage::Module { module: 17, reading: short });
     tx.push(LinkMessage::Event(LinkEvent::Shortage { module: 17, asked: 4, picked: 3 }));

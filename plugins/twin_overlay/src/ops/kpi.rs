@@ -5,12 +5,14 @@
 //! - a shift starts at one of the configured hours of the controller clock (06:00, 14:00 and
 //!   22:00 by default); counts reset when the next starts. Rates divide by the hours observed
 //!   in this shift (from its start, or from when the twin started if later);
-//! - a *line* is a confirmed module (full or short); *picks/h per picker* credits the line to
-//!   the picker of the order whose job it was;
+//! - a *line* is an order line done on the order board (full or short); *picks/h per picker*
+//!   credits it to the order's picker;
 //! - *utilisation* = picker-seconds walking, picking or packing / picker-seconds present (not on
 //!   break, not absent);
-//! - *time per line* = from the module lighting to its confirmation, averaged;
-//! - *short-pick rate* = short lines / lines; *mis-pick rate* = presses on unlit modules / lines;
+//! - *time per line* = from the module lighting to its confirmation, averaged over the lines
+//!   whose module was seen lit (a line lit and confirmed between two polls has no time);
+//! - *short-pick rate* = short lines / lines, among lines whose module was seen lit and
+//!   confirmed; *mis-pick rate* = presses on unlit modules / lines;
 //! - an order is *late* when its age (release to done, or to now while open) exceeds the
 //!   service level for its priority (2 h normal, 30 min express, 15 min emergency by default).
 
@@ -120,7 +122,7 @@ pub struct KpiSnapshot {
     pub utilisation: Option<f64>,
     /// Mean seconds from lighting to confirmation (None before the first timed line).
     pub avg_line_s: Option<f64>,
-    /// Short lines / lines.
+    /// Short lines / lines, among lines seen at their module.
     pub short_rate: f64,
     /// Mis-picks / lines.
     pub mispick_rate: f64,
@@ -248,22 +250,26 @@ impl KpiTracker {
         self.recent_orders.push_back(self.now);
     }
 
-    /// Counts a confirmed line.
-    pub fn line(&mut self, picker: Option<u16>, line_s: Option<f64>, short: bool) {
-        self.lines += 1;
-        self.recent_lines.push_back(self.now);
-        self.short += u32::from(short);
-        if let Some(s) = line_s {
-            self.line_time_sum += s;
-            self.line_time_n += 1;
+    /// Counts lines done (from the order board), credited to a picker.
+    pub fn lines(&mut self, n: u16, picker: Option<u16>) {
+        self.lines += u32::from(n);
+        for _ in 0..n {
+            self.recent_lines.push_back(self.now);
         }
         if let Some(p) = picker {
             let p = usize::from(p);
             if p >= self.per_picker.len() {
                 self.per_picker.resize(p + 1, 0);
             }
-            self.per_picker[p] += 1;
+            self.per_picker[p] += u32::from(n);
         }
+    }
+
+    /// Counts a line seen from lighting to confirmation (module state), and whether it was short.
+    pub fn line_time(&mut self, seconds: f64, short: bool) {
+        self.short += u32::from(short);
+        self.line_time_sum += seconds;
+        self.line_time_n += 1;
     }
 
     /// Counts a mis-pick.
@@ -312,7 +318,11 @@ impl KpiTracker {
                 .collect(),
             utilisation: (self.present_s > 0.0).then(|| self.busy_s / self.present_s),
             avg_line_s: (self.line_time_n > 0).then(|| self.line_time_sum / f64::from(self.line_time_n)),
-            short_rate: ratio(self.short),
+            short_rate: if self.line_time_n > 0 {
+                f64::from(self.short) / f64::from(self.line_time_n)
+            } else {
+                0.0
+            },
             mispick_rate: ratio(self.mispicks),
             short_lines: self.short,
             mispicks: self.mispicks,

@@ -65,7 +65,6 @@ pub struct PickRecord {
 
 #[derive(Debug, Clone, Copy, Default)]
 struct ModuleSeen {
-    state: u16,
     fault: u16,
     presses: u16,
 }
@@ -74,6 +73,8 @@ struct ModuleSeen {
 struct Lit {
     since: f64,
     job: u32,
+    quantity: u16,
+    presses: u16,
     stuck: bool,
 }
 
@@ -97,8 +98,6 @@ pub struct Ops {
     picks: VecDeque<PickRecord>,
     modules: Vec<ModuleSeen>,
     lit: HashMap<ModuleIndex, Lit>,
-    /// Line times of modules that just left the lit state, until their confirmation event.
-    finished: HashMap<ModuleIndex, (f64, u32)>,
     controllers: Vec<ControllerSeen>,
     now: f64,
     wall_ms: u64,
@@ -117,7 +116,6 @@ impl Ops {
             picks: VecDeque::new(),
             modules: Vec::new(),
             lit: HashMap::new(),
-            finished: HashMap::new(),
             controllers: Vec::new(),
             now: 0.0,
             wall_ms: 0,
@@ -208,33 +206,52 @@ impl Ops {
         }
     }
 
-    /// An order-board slot changed.
+    /// An order-board slot changed: completions and lines done count here (the board is state,
+    /// so nothing is missed between polls), lines credited to the order's picker.
     pub fn order_slot(&mut self, slot: u16, s: &OrderSlot) {
-        if self.orders.apply_slot(slot, s, self.now).completed.is_some() {
+        let change = self.orders.apply_slot(slot, s, self.now);
+        if change.lines > 0 {
+            let picker = self.orders.get(s.order_id).and_then(|o| o.picker);
+            self.kpis.lines(change.lines, picker);
+        }
+        if change.completed.is_some() {
             self.kpis.order_done();
         }
     }
 
-    /// A module's reading changed (call before the confirmation events of the same update).
+    /// A module's reading changed.
+    ///
+    /// A line is picked when its module leaves the lit state after a button press (the press
+    /// counter moved): that works at any poll rate, even when the confirmed state itself fell
+    /// between two polls. Its time is from lighting to then, at poll resolution.
     pub fn module(&mut self, m: ModuleIndex, r: &ModuleReading) {
         let i = m as usize;
         if i >= self.modules.len() {
             self.modules.resize(i + 1, ModuleSeen::default());
         }
         let seen = self.modules[i];
-        self.modules[i] = ModuleSeen { state: r.state, fault: r.fault, presses: r.press_count };
+        self.modules[i] = ModuleSeen { fault: r.fault, presses: r.press_count };
         let lit = ModuleState::Lit as u16;
-        if r.state == lit && (seen.state != lit || self.lit.get(&m).is_some_and(|l| l.job != r.job)) {
-            self.lit.insert(m, Lit { since: self.now, job: r.job, stuck: false });
-        } else if r.state != lit
+        let relit = self.lit.get(&m).is_some_and(|l| l.job != r.job);
+        if (r.state != lit || relit)
             && let Some(l) = self.lit.remove(&m)
         {
             if l.stuck {
                 self.alarms.clear(AlarmKind::StuckLight, Place::Module(m), self.now);
             }
-            if r.state == ModuleState::Confirmed as u16 || r.state == ModuleState::Shortage as u16 {
-                self.finished.insert(m, (self.now - l.since, l.job));
+            if r.press_count != l.presses {
+                self.line_picked(m, &l, r);
             }
+        }
+        if r.state == lit && !self.lit.contains_key(&m) {
+            let l = Lit {
+                since: self.now,
+                job: r.job,
+                quantity: r.quantity,
+                presses: r.press_count,
+                stuck: false,
+            };
+            self.lit.insert(m, l);
         }
         // A press on an unlit module: the fault code appears, or it was there and another press
         // counted.
@@ -250,26 +267,36 @@ impl Ops {
         }
     }
 
-    /// A picker confirmed a line at a module (`picked < asked`: short). `job` is the module's
-    /// job as last read.
-    pub fn confirmed(&mut self, m: ModuleIndex, job: u32, asked: u16, picked: u16) {
-        let timed = self.finished.remove(&m);
-        let job = timed.map_or(job, |(_, j)| j);
-        let order = self.orders.order_for_job(job);
+    /// A lit module was confirmed: one pick, its time, a shortage alarm if short.
+    fn line_picked(&mut self, m: ModuleIndex, l: &Lit, r: &ModuleReading) {
+        let confirmed_state =
+            r.state == ModuleState::Confirmed as u16 || r.state == ModuleState::Shortage as u16;
+        let short = r.state == ModuleState::Shortage as u16;
+        // The confirmed quantity is only known while the module shows it.
+        let picked = if confirmed_state { r.confirmed_quantity } else { l.quantity };
+        let order = self.orders.order_for_job(l.job);
         let (order, picker) = (order.map(|o| o.id), order.and_then(|o| o.picker));
-        let short = picked < asked;
-        let line_s = timed.map(|(s, _)| s);
-        self.kpis.line(picker, line_s, short);
+        let line_s = self.now - l.since;
+        self.kpis.line_time(line_s, short);
         if short {
             self.alarms.raise(
                 AlarmKind::Shortage,
                 Place::Module(m),
-                format!("picked {picked} of {asked}"),
+                format!("picked {picked} of {}", l.quantity),
                 self.now,
                 self.wall_ms,
             );
         }
-        self.picks.push_back(PickRecord { at_s: self.now, module: m, order, picker, asked, picked, line_s });
+        let pick = PickRecord {
+            at_s: self.now,
+            module: m,
+            order,
+            picker,
+            asked: l.quantity,
+            picked,
+            line_s: Some(line_s),
+        };
+        self.picks.push_back(pick);
         while self.picks.len() > self.config.max_picks {
             self.picks.pop_front();
         }
@@ -372,6 +399,16 @@ mod tests {
         ModuleReading { state: state as u16, job, online: true, ..ModuleReading::default() }
     }
 
+    /// A module lit for `quantity`, then confirmed with `picked` (one press).
+    fn lit(job: u32, quantity: u16) -> ModuleReading {
+        ModuleReading { quantity, ..reading(ModuleState::Lit, job) }
+    }
+
+    fn confirmed(job: u32, quantity: u16, picked: u16) -> ModuleReading {
+        let state = if picked < quantity { ModuleState::Shortage } else { ModuleState::Confirmed };
+        ModuleReading { quantity, confirmed_quantity: picked, press_count: 1, ..reading(state, job) }
+    }
+
     const BUSY: PickerCounts = PickerCounts { busy: 1, present: 2 };
 
     /// A half-hour shift of two orders by picker 1 at 06:00 + t.
@@ -383,14 +420,14 @@ mod tests {
         ops.order_slot(1, &slot(2, OrderStatus::Pending, 0, 1, t0 as u32, codes::NO_PICKER));
         ops.order_slot(0, &slot(1, OrderStatus::Active, 0, 2, t0 as u32, 1));
         // Both lines of order 1 light at once.
-        ops.module(5, &reading(ModuleState::Lit, 10));
-        ops.module(6, &reading(ModuleState::Lit, 11));
+        ops.module(5, &lit(10, 3));
+        ops.module(6, &lit(11, 4));
         ops.advance(t0 + 60.0, 0, BUSY);
-        ops.module(5, &reading(ModuleState::Confirmed, 10));
-        ops.confirmed(5, 10, 3, 3);
+        ops.module(5, &confirmed(10, 3, 3));
+        ops.order_slot(0, &slot(1, OrderStatus::Active, 1, 2, t0 as u32, 1));
         ops.advance(t0 + 120.0, 0, BUSY);
-        ops.module(6, &reading(ModuleState::Shortage, 11));
-        ops.confirmed(6, 11, 4, 1);
+        // The second line short, and its confirmed state missed: lit, then idle after a press.
+        ops.module(6, &confirmed(11, 4, 1));
         ops.order_slot(0, &slot(1, OrderStatus::Done, 2, 2, t0 as u32, 1));
         ops.advance(t0 + 1800.0, 0, PickerCounts { busy: 0, present: 2 });
         ops.refresh();
@@ -420,6 +457,21 @@ mod tests {
             ops.alarms.nth_newest(0).map(|a| (a.kind, a.place)),
             Some((AlarmKind::Shortage, Place::Module(6)))
         );
+    }
+
+    #[test]
+    fn a_line_confirmed_between_polls_still_counts_from_its_press() {
+        let mut ops = Ops::new(OpsConfig::default());
+        ops.advance(0.0, 0, PickerCounts::default());
+        ops.module(1, &lit(7, 2));
+        ops.advance(30.0, 0, PickerCounts::default());
+        // Seen idle with the press counter moved: confirmed and acknowledged between polls.
+        ops.module(1, &ModuleReading { press_count: 1, ..reading(ModuleState::Idle, 7) });
+        // Lit and switched off without a press: no pick.
+        ops.module(2, &lit(8, 2));
+        ops.module(2, &reading(ModuleState::Idle, 8));
+        let picks: Vec<_> = ops.picks().map(|p| (p.module, p.picked, p.line_s)).collect();
+        assert_eq!(picks, [(1, 2, Some(30.0))]);
     }
 
     #[test]
@@ -491,7 +543,8 @@ mod tests {
         ops.module(3, &r);
         r.press_count = 2;
         ops.module(3, &r);
-        ops.confirmed(8, 0, 1, 1);
+        ops.order_slot(0, &slot(4, OrderStatus::Active, 0, 1, 0, 0));
+        ops.order_slot(0, &slot(4, OrderStatus::Done, 1, 1, 0, 0));
         ops.refresh();
         assert_eq!((ops.kpis().mispicks, ops.kpis().mispick_rate), (2, 2.0));
         assert_eq!(ops.alarms.len(), 1);

@@ -55,6 +55,8 @@ impl OrderRecord {
 pub struct SlotChange {
     /// An order was seen done for the first time.
     pub completed: Option<u32>,
+    /// Lines newly done (0 for an order first seen: its lines were done before we watched).
+    pub lines: u16,
 }
 
 /// Every order seen, by first sight.
@@ -143,6 +145,9 @@ impl OrderBook {
             }
         };
         let o = &mut self.orders[i];
+        if !new {
+            change.lines = s.lines_done.saturating_sub(o.lines_done);
+        }
         o.zone = s.zone;
         o.priority = s.priority;
         o.lines_total = s.lines_total;
@@ -192,7 +197,8 @@ impl OrderBook {
 pub enum SortKey {
     /// Order id.
     Id,
-    /// Status (pending, active, done).
+    /// Status: active, then pending, then done (the default: open work on top).
+    #[default]
     Status,
     /// Zone.
     Zone,
@@ -203,7 +209,6 @@ pub enum SortKey {
     /// Priority.
     Priority,
     /// Age (oldest first when ascending).
-    #[default]
     Age,
 }
 
@@ -234,7 +239,7 @@ impl Default for QueueView {
             done: true,
             zone: None,
             search: String::new(),
-            sort: SortKey::Age,
+            sort: SortKey::Status,
             descending: false,
         }
     }
@@ -379,7 +384,7 @@ mod tests {
             v.rows(&book, &mut rows);
             rows.iter().map(|&i| book.orders()[i as usize].id).collect::<Vec<_>>()
         };
-        let mut v = QueueView::default();
+        let mut v = QueueView { sort: SortKey::Age, ..QueueView::default() };
         assert_eq!(ids(&v), [1302, 1403, 1201, 2512], "oldest release first");
         v.descending = true;
         assert_eq!(ids(&v), [2512, 1201, 1403, 1302]);
@@ -393,8 +398,8 @@ mod tests {
         assert_eq!(ids(&v), [1201, 2512]);
         v = QueueView { search: "99".into(), ..QueueView::default() };
         assert!(ids(&v).is_empty());
-        v = QueueView { sort: SortKey::Status, ..QueueView::default() };
-        assert_eq!(ids(&v), [1302, 1201, 2512, 1403]);
+        v = QueueView::default();
+        assert_eq!(ids(&v), [1302, 1201, 2512, 1403], "active, pending, done by default");
     }
 
     #[test]

@@ -34,7 +34,7 @@ pub fn kiosk(ui: &mut Ui, frame: &Frame, _state: &mut UiState) {
     let screen = ui.ctx().content_rect();
     let t = KioskType::for_height(screen.height());
     ui.ctx().set_visuals(egui::Visuals::dark());
-    let panel_frame = egui::Frame::new().fill(Color32::from_black_alpha(215)).inner_margin(t.text * 0.6);
+    let panel_frame = egui::Frame::new().fill(Color32::from_gray(12)).inner_margin(t.text * 0.6);
     let text = |s: String| RichText::new(s).font(FontId::proportional(t.text));
 
     egui::Panel::top("kiosk_top").frame(panel_frame).show(ui, |ui| {
@@ -50,7 +50,8 @@ pub fn kiosk(ui: &mut Ui, frame: &Frame, _state: &mut UiState) {
         ui.horizontal_wrapped(|ui| {
             for (c, h) in frame.health.iter().enumerate() {
                 let (state, colour) = connection_look(h);
-                ui.label(text(format!("● {}", controller_name(frame.site, c as u16))).color(colour))
+                // The name in its state's colour (the default fonts have no bullet glyph).
+                ui.label(text(controller_name(frame.site, c as u16).to_owned()).color(colour).strong())
                     .on_hover_text(state);
                 ui.add_space(t.text * 0.5);
             }
@@ -79,7 +80,7 @@ pub fn kiosk(ui: &mut Ui, frame: &Frame, _state: &mut UiState) {
     egui::Panel::right("kiosk_alarms").frame(panel_frame).exact_size(screen.width() * 0.27).show(ui, |ui| {
         let open: Vec<&Alarm> = frame.ops.alarms.newest_first().filter(|a| a.is_open()).collect();
         ui.label(
-            RichText::new(format!("{} open alarms", open.len()))
+            RichText::new(super::plural(open.len(), "open alarm"))
                 .font(FontId::proportional(t.heading))
                 .color(severity_colour(frame.ops.alarms.worst_open())),
         );

@@ -182,7 +182,7 @@ fn top_bar(ui: &mut Ui, frame: &Frame, state: &mut UiState) {
         ui.separator();
         let open = frame.ops.alarms.open_count();
         let colour = severity_colour(frame.ops.alarms.worst_open());
-        ui.label(RichText::new(format!("{open} open alarms")).color(colour));
+        ui.label(RichText::new(plural(open, "open alarm")).color(colour));
         ui.separator();
         ui.toggle_value(&mut state.panels.queue, "Orders");
         ui.toggle_value(&mut state.panels.kpis, "KPIs");
@@ -207,6 +207,11 @@ pub fn clock(t: f64) -> String {
     let (day, s) = (t / 86_400, t % 86_400);
     let hms = format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
     if day > 0 { format!("day {} {hms}", day + 1) } else { hms }
+}
+
+/// `1 open alarm`, `3 open alarms`.
+pub(crate) fn plural(n: usize, what: &str) -> String {
+    if n == 1 { format!("1 {what}") } else { format!("{n} {what}s") }
 }
 
 /// A duration in seconds, short: `45 s`, `12 min`, `2 h 05`.
