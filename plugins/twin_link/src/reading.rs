@@ -13,7 +13,7 @@ use twin_model::{ModuleIndex, RegisterMap, codes};
 use crate::plan::{Block, ReadPlan};
 
 /// Location text as a module displays it (up to 16 ASCII characters), stored inline.
-#[derive(Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Eq, Hash, Default)]
 pub struct LocationText {
     bytes: [u8; 16],
     len: u8,
@@ -41,8 +41,9 @@ impl LocationText {
 
     /// The text.
     pub fn as_str(&self) -> &str {
-        // Only ASCII bytes are ever stored.
-        std::str::from_utf8(&self.bytes[..usize::from(self.len)]).unwrap_or("")
+        // Only ASCII bytes are stored by `from_registers`; a value read back from a recording is
+        // checked rather than trusted.
+        self.bytes.get(..usize::from(self.len)).and_then(|b| std::str::from_utf8(b).ok()).unwrap_or("")
     }
 }
 
@@ -60,7 +61,7 @@ impl fmt::Display for LocationText {
 
 /// Everything the link knows about one light module (raw register values; decode with
 /// `twin_model::codes`).
-#[derive(Clone, Copy, PartialEq, Eq, Default, Debug)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Eq, Default, Debug)]
 pub struct ModuleReading {
     /// Commanded mode.
     pub mode: u16,
@@ -99,7 +100,7 @@ pub struct ModuleReading {
 }
 
 /// One picker's block.
-#[derive(Clone, Copy, PartialEq, Eq, Default, Debug)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Eq, Default, Debug)]
 pub struct PickerReading {
     /// Plan x in centimetres.
     pub x_cm: u16,
@@ -114,7 +115,7 @@ pub struct PickerReading {
 }
 
 /// One order-board slot.
-#[derive(Clone, Copy, PartialEq, Eq, Default, Debug)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Eq, Default, Debug)]
 pub struct OrderSlot {
     /// Order id (0: empty slot).
     pub order_id: u32,
@@ -145,7 +146,7 @@ impl OrderSlot {
 }
 
 /// Connection state of one controller.
-#[derive(Clone, Copy, PartialEq, Eq, Default, Debug)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Eq, Default, Debug)]
 pub enum ConnectionState {
     /// Connecting (first attempt or after a failure).
     #[default]
@@ -157,7 +158,7 @@ pub enum ConnectionState {
 }
 
 /// Health of one controller's link.
-#[derive(Clone, Copy, PartialEq, Default, Debug)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Default, Debug)]
 pub struct ControllerHealth {
     /// Connection state.
     pub connection: ConnectionState,
@@ -190,7 +191,7 @@ pub struct ControllerHealth {
 }
 
 /// Facts the overlay raises alarms and counters from.
-#[derive(Clone, PartialEq, Eq, Debug)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, PartialEq, Eq, Debug)]
 pub enum LinkEvent {
     /// The link connected to a controller.
     Connected {
@@ -239,7 +240,7 @@ pub enum LinkEvent {
 }
 
 /// A change crossing from the poller to its subscribers.
-#[derive(Clone, PartialEq, Debug)]
+#[derive(serde::Serialize, serde::Deserialize, Clone, PartialEq, Debug)]
 pub enum LinkMessage {
     /// A module's reading changed.
     Module {

@@ -1,0 +1,354 @@
+//! The recorder: every message from the link's lossless path, stamped and appended in frames
+//! of about a second (flushed and synced to disk each time), a keyframe of the full state every
+//! `keyframe_every_s`, and a new file at each shift start of the controller clock.
+//!
+//! Health reports arrive with every poll (five a second per controller); their counters and
+//! latencies are recorded when the connection, staleness, status word, error or exception
+//! counts change, and otherwise every `health_every_s`. Everything else is recorded as sent.
+
+use std::fs::File;
+use std::io::{BufWriter, Write};
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::thread::JoinHandle;
+use std::time::{Duration, Instant};
+
+use crossbeam_channel::{Receiver, RecvTimeoutError};
+use twin_link::{ControllerHealth, LinkMessage};
+use twin_model::Site;
+
+use crate::format::{
+    Deltas, FORMAT_VERSION, Header, KIND_DELTAS, KIND_KEYFRAME, Keyframe, RecordError, canonical_layout,
+    encode_frame, layout_id, write_header,
+};
+use crate::state::TwinState;
+
+/// How the recorder writes.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RecorderOptions {
+    /// Seconds between keyframes.
+    pub keyframe_every_s: f64,
+    /// Milliseconds between flushes (at most this much is lost on a crash).
+    pub flush_every_ms: u64,
+    /// Seconds between health reports whose only change is counters or latency.
+    pub health_every_s: f64,
+    /// Start a new file when the controller clock crosses one of these hours (empty: never).
+    pub shift_starts_h: Vec<u32>,
+    /// What is recorded (for the header).
+    pub source: String,
+    /// Sync to disk on every flush (power loss loses at most one flush interval).
+    pub sync: bool,
+}
+
+impl Default for RecorderOptions {
+    fn default() -> Self {
+        Self {
+            keyframe_every_s: 60.0,
+            flush_every_ms: 1000,
+            health_every_s: 10.0,
+            shift_starts_h: vec![6, 14, 22],
+            source: String::new(),
+            sync: true,
+        }
+    }
+}
+
+/// What a recorder wrote.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Summary {
+    /// Files written, in order.
+    pub files: Vec<PathBuf>,
+    /// Bytes written over all files.
+    pub bytes: u64,
+    /// Messages recorded.
+    pub messages: u64,
+    /// Health reports left out (only counters or latency changed, within the interval).
+    pub health_skipped: u64,
+    /// Keyframes written.
+    pub keyframes: u64,
+}
+
+/// Writes one recording (rotating per shift).
+pub struct Recorder {
+    site: Arc<Site>,
+    base: PathBuf,
+    options: RecorderOptions,
+    file: BufWriter<File>,
+    part: u32,
+    state: TwinState,
+    pending: Vec<(u32, LinkMessage)>,
+    pending_t0: u64,
+    last_flush_ms: u64,
+    last_keyframe_ms: u64,
+    health_at: Vec<(ControllerHealth, u64)>,
+    shift: Option<i64>,
+    summary: Summary,
+}
+
+impl Recorder {
+    /// Creates the file (and its directory) and writes the header and a first keyframe.
+    pub fn create(site: Arc<Site>, path: impl AsRef<Path>, options: RecorderOptions) -> Result<Self, RecordError> {
+        let base = path.as_ref().to_path_buf();
+        let state = TwinState::for_site(&site);
+        let file = open(&base, &site, &options, 1)?;
+        let mut r = Self {
+            site,
+            base: base.clone(),
+            options,
+            file,
+            part: 1,
+            state,
+            pending: Vec::new(),
+            pending_t0: 0,
+            last_flush_ms: 0,
+            last_keyframe_ms: 0,
+            health_at: Vec::new(),
+            shift: None,
+            summary: Summary { files: vec![base], ..Summary::default() },
+        };
+        r.keyframe(0).map_err(|e| io_err(&r.summary.files[0], e))?;
+        Ok(r)
+    }
+
+    /// The state as recorded so far.
+    pub fn state(&self) -> &TwinState {
+        &self.state
+    }
+
+    /// The file being written.
+    pub fn path(&self) -> &Path {
+        self.summary.files.last().map_or(&self.base, |p| p.as_path())
+    }
+
+    /// Records one message at `t_ms` (milliseconds since the recording started, not
+    /// decreasing).
+    pub fn record(&mut self, t_ms: u64, msg: LinkMessage) -> std::io::Result<()> {
+        if let LinkMessage::Health { controller, health } = &msg {
+            let c = usize::from(*controller);
+            if c >= self.health_at.len() {
+                self.health_at.resize(c + 1, (ControllerHealth { polls: u32::MAX, ..Default::default() }, 0));
+            }
+            // A shift change is checked on every report, recorded or not.
+            let mut rotated = false;
+            if health.polls > 0 && !self.options.shift_starts_h.is_empty() {
+                let shift = shift_index(&self.options.shift_starts_h, health.clock_s);
+                if self.shift.is_some_and(|s| s != shift) {
+                    self.rotate(t_ms)?;
+                    rotated = true;
+                }
+                self.shift = Some(shift);
+            }
+            let (last, at) = self.health_at[c];
+            let significant = last.connection != health.connection
+                || last.stale != health.stale
+                || last.status != health.status
+                || last.errors != health.errors
+                || last.exceptions != health.exceptions
+                || last.reconnects != health.reconnects
+                || last.polls == u32::MAX
+                || rotated;
+            if !significant && (t_ms.saturating_sub(at) as f64) < self.options.health_every_s * 1000.0 {
+                self.summary.health_skipped += 1;
+                return self.tick(t_ms);
+            }
+            self.health_at[c] = (*health, t_ms);
+        }
+        if self.pending.is_empty() {
+            self.pending_t0 = t_ms;
+        }
+        self.state.apply(&msg);
+        self.pending.push(((t_ms - self.pending_t0.min(t_ms)) as u32, msg));
+        self.summary.messages += 1;
+        self.tick(t_ms)
+    }
+
+    /// Flushes and writes keyframes when due (call regularly, also without messages).
+    pub fn tick(&mut self, t_ms: u64) -> std::io::Result<()> {
+        if t_ms.saturating_sub(self.last_flush_ms) >= self.options.flush_every_ms {
+            self.flush(t_ms)?;
+        }
+        if (t_ms.saturating_sub(self.last_keyframe_ms) as f64) >= self.options.keyframe_every_s * 1000.0 {
+            self.flush(t_ms)?;
+            self.keyframe(t_ms)?;
+        }
+        Ok(())
+    }
+
+    /// Writes the pending messages as one frame and pushes them to disk.
+    pub fn flush(&mut self, t_ms: u64) -> std::io::Result<()> {
+        self.last_flush_ms = t_ms;
+        if !self.pending.is_empty() {
+            let frame = Deltas { t0_ms: self.pending_t0, items: std::mem::take(&mut self.pending) };
+            self.write_frame(KIND_DELTAS, &frame)?;
+        }
+        self.file.flush()?;
+        if self.options.sync {
+            self.file.get_ref().sync_data()?;
+        }
+        Ok(())
+    }
+
+    fn keyframe(&mut self, t_ms: u64) -> std::io::Result<()> {
+        self.last_keyframe_ms = t_ms;
+        let key = Keyframe { t_ms, state: self.state.clone() };
+        self.write_frame(KIND_KEYFRAME, &key)?;
+        self.summary.keyframes += 1;
+        self.file.flush()
+    }
+
+    fn write_frame<T: serde::Serialize>(&mut self, kind: u8, value: &T) -> std::io::Result<()> {
+        let bytes = encode_frame(kind, value)?;
+        self.file.write_all(&bytes)?;
+        self.summary.bytes += bytes.len() as u64;
+        Ok(())
+    }
+
+    /// A new shift began: finish this file, start the next with a keyframe.
+    fn rotate(&mut self, t_ms: u64) -> std::io::Result<()> {
+        self.flush(t_ms)?;
+        self.part += 1;
+        let path = part_path(&self.base, self.part);
+        self.file = open(&path, &self.site, &self.options, self.part).map_err(std::io::Error::other)?;
+        tracing::info!("new shift: recording to {}", path.display());
+        self.summary.files.push(path);
+        self.keyframe(t_ms)
+    }
+
+    /// Flushes everything and closes the file.
+    pub fn finish(mut self, t_ms: u64) -> std::io::Result<Summary> {
+        self.flush(t_ms)?;
+        Ok(self.summary)
+    }
+}
+
+/// `shift.ptrec` → `shift-part2.ptrec`.
+pub fn part_path(base: &Path, part: u32) -> PathBuf {
+    if part <= 1 {
+        return base.to_path_buf();
+    }
+    let stem = base.file_stem().map_or_else(String::new, |s| s.to_string_lossy().into_owned());
+    let name = match base.extension() {
+        Some(ext) => format!("{stem}-part{part}.{}", ext.to_string_lossy()),
+        None => format!("{stem}-part{part}"),
+    };
+    base.with_file_name(name)
+}
+
+/// Index of the shift containing clock second `t` (shifts start at the given hours each day).
+fn shift_index(starts_h: &[u32], t: u32) -> i64 {
+    let day = i64::from(t / 86_400);
+    let in_day = t % 86_400;
+    let mut starts: Vec<u32> = starts_h.iter().map(|h| (h % 24) * 3600).collect();
+    starts.sort_unstable();
+    match starts.iter().rposition(|&s| s <= in_day) {
+        Some(k) => day * starts.len() as i64 + k as i64,
+        None => day * starts.len() as i64 - 1,
+    }
+}
+
+fn io_err(path: &Path, source: std::io::Error) -> RecordError {
+    RecordError::Io { path: path.display().to_string(), source }
+}
+
+fn open(path: &Path, site: &Site, options: &RecorderOptions, part: u32) -> Result<BufWriter<File>, RecordError> {
+    if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+        std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
+    }
+    let file = File::create(path).map_err(|e| io_err(path, e))?;
+    let mut w = BufWriter::with_capacity(1 << 16, file);
+    let header = Header {
+        format: "picktwin-recording".into(),
+        version: FORMAT_VERSION,
+        layout_name: site.layout.name.clone(),
+        layout_id: layout_id(site),
+        started_wall_ms: std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_millis() as u64),
+        source: options.source.clone(),
+        keyframe_every_s: options.keyframe_every_s,
+        part,
+        layout: canonical_layout(site),
+    };
+    write_header(&mut w, &header).map_err(|e| io_err(path, e))?;
+    w.flush().map_err(|e| io_err(path, e))?;
+    Ok(w)
+}
+
+/// A recorder on its own thread, fed by the link's lossless receiver.
+pub struct RecorderThread {
+    stop: Arc<AtomicBool>,
+    handle: Option<JoinHandle<std::io::Result<Summary>>>,
+}
+
+impl RecorderThread {
+    /// Starts recording `rx` into `recorder`; time counts from now.
+    pub fn spawn(mut recorder: Recorder, rx: Receiver<LinkMessage>) -> std::io::Result<Self> {
+        let stop = Arc::new(AtomicBool::new(false));
+        let flag = stop.clone();
+        let handle = std::thread::Builder::new().name("picktwin-recorder".into()).spawn(move || {
+            let start = Instant::now();
+            let now = || start.elapsed().as_millis() as u64;
+            loop {
+                match rx.recv_timeout(Duration::from_millis(100)) {
+                    Ok(msg) => {
+                        recorder.record(now(), msg)?;
+                        // Drain what is queued without waiting.
+                        while let Ok(msg) = rx.try_recv() {
+                            recorder.record(now(), msg)?;
+                        }
+                    }
+                    Err(RecvTimeoutError::Timeout) => recorder.tick(now())?,
+                    Err(RecvTimeoutError::Disconnected) => break,
+                }
+                if flag.load(Ordering::Relaxed) {
+                    // Whatever is already queued is still recorded.
+                    while let Ok(msg) = rx.try_recv() {
+                        recorder.record(now(), msg)?;
+                    }
+                    break;
+                }
+            }
+            recorder.finish(now())
+        })?;
+        Ok(Self { stop, handle: Some(handle) })
+    }
+
+    /// Stops after recording what is queued; returns what was written.
+    pub fn stop(mut self) -> std::io::Result<Summary> {
+        self.stop.store(true, Ordering::Relaxed);
+        match self.handle.take().map(JoinHandle::join) {
+            Some(Ok(r)) => r,
+            Some(Err(_)) => Err(std::io::Error::other("the recorder thread panicked")),
+            None => Ok(Summary::default()),
+        }
+    }
+}
+
+impl Drop for RecorderThread {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn part_names_and_shift_indices() {
+        assert_eq!(part_path(Path::new("/r/shift.ptrec"), 1), Path::new("/r/shift.ptrec"));
+        assert_eq!(part_path(Path::new("/r/shift.ptrec"), 3), Path::new("/r/shift-part3.ptrec"));
+        assert_eq!(part_path(Path::new("shift"), 2), Path::new("shift-part2"));
+        let s = [6, 14, 22];
+        assert_eq!(shift_index(&s, 6 * 3600), 0);
+        assert_eq!(shift_index(&s, 14 * 3600 - 1), 0);
+        assert_eq!(shift_index(&s, 14 * 3600), 1);
+        assert_eq!(shift_index(&s, 23 * 3600), 2);
+        assert_eq!(shift_index(&s, 86_400 + 3600), 2, "01:00 next day: still the night shift");
+        assert_eq!(shift_index(&s, 86_400 + 6 * 3600), 3);
+    }
+}

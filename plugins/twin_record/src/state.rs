@@ -1,0 +1,85 @@
+//! The twin's full state as the link reports it: every module, picker, order-board slot and
+//! controller's health. A keyframe stores one; replay rebuilds one from a keyframe and deltas.
+
+use serde::{Deserialize, Serialize};
+use twin_link::{ControllerHealth, LinkMessage, ModuleReading, OrderSlot, PickerReading};
+use twin_model::Site;
+
+/// Everything the link knows at one moment.
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
+pub struct TwinState {
+    /// By module index.
+    pub modules: Vec<ModuleReading>,
+    /// By roster index.
+    pub pickers: Vec<PickerReading>,
+    /// By board slot.
+    pub orders: Vec<OrderSlot>,
+    /// By controller index.
+    pub health: Vec<ControllerHealth>,
+}
+
+impl TwinState {
+    /// The state before anything was read: sized for the site, everything default.
+    pub fn for_site(site: &Site) -> Self {
+        let slots = site.controller_map(0).map_or(0, |m| usize::from(m.orders.max));
+        Self {
+            modules: vec![ModuleReading::default(); site.modules.len()],
+            pickers: vec![PickerReading::default(); site.layout.pickers.len()],
+            orders: vec![OrderSlot::default(); slots],
+            health: vec![ControllerHealth::default(); site.layout.controllers.len()],
+        }
+    }
+
+    /// Applies one message (events change no state). Out-of-range indices grow the tables, as
+    /// the ECS side does, so nothing the link said is dropped.
+    pub fn apply(&mut self, msg: &LinkMessage) {
+        fn put<T: Default + Clone>(v: &mut Vec<T>, i: usize, x: T) {
+            if i >= v.len() {
+                v.resize(i + 1, T::default());
+            }
+            v[i] = x;
+        }
+        match msg {
+            LinkMessage::Module { module, reading } => put(&mut self.modules, *module as usize, *reading),
+            LinkMessage::Picker { picker, reading } => put(&mut self.pickers, usize::from(*picker), *reading),
+            LinkMessage::Order { slot, order } => put(&mut self.orders, usize::from(*slot), *order),
+            LinkMessage::Health { controller, health } => put(&mut self.health, usize::from(*controller), *health),
+            LinkMessage::Event(_) => {}
+        }
+    }
+
+    /// The state as messages (what a view needs to show it from scratch).
+    pub fn messages(&self) -> impl Iterator<Item = LinkMessage> + '_ {
+        let modules =
+            self.modules.iter().enumerate().map(|(i, r)| LinkMessage::Module { module: i as u32, reading: *r });
+        let pickers =
+            self.pickers.iter().enumerate().map(|(i, r)| LinkMessage::Picker { picker: i as u16, reading: *r });
+        let orders = self.orders.iter().enumerate().map(|(i, o)| LinkMessage::Order { slot: i as u16, order: *o });
+        let health = self
+            .health
+            .iter()
+            .enumerate()
+            .map(|(i, h)| LinkMessage::Health { controller: i as u16, health: *h });
+        health.chain(orders).chain(modules).chain(pickers)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn apply_and_messages_round_trip() {
+        let mut a = TwinState::default();
+        a.apply(&LinkMessage::Module { module: 3, reading: ModuleReading { quantity: 7, ..Default::default() } });
+        a.apply(&LinkMessage::Picker { picker: 1, reading: PickerReading { x_cm: 9, ..Default::default() } });
+        a.apply(&LinkMessage::Order { slot: 2, order: OrderSlot { order_id: 5, ..Default::default() } });
+        assert_eq!(a.modules.len(), 4);
+        assert_eq!(a.modules[3].quantity, 7);
+        let mut b = TwinState::default();
+        for m in a.messages() {
+            b.apply(&m);
+        }
+        assert_eq!(a, b);
+    }
+}
