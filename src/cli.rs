@@ -117,6 +117,81 @@ pub enum Command {
     /// Exit code 0 when every controller answered, 2 (naming the controllers) when one did not
     /// answer within the timeout. Reads only.
     Snapshot(SnapshotArgs),
+
+    /// Record a shift headless: every change the link reads, with keyframes, to a file that
+    /// `picktwin replay` opens. A new file starts at each shift (06:00, 14:00, 22:00 of the
+    /// controller clock). Without --controller it records the built-in simulator.
+    Record(RecordArgs),
+
+    /// Replay a recording: the 3D floor and overlay as they were, with a timeline (play, pause,
+    /// speed, scrub, jump to alarms and bookmarks). `--at TIME --dump` prints the state at TIME
+    /// as JSON lines (like `snapshot`); `--at TIME --screenshot PNG` saves the floor at TIME.
+    Replay(ReplayArgs),
+}
+
+/// Arguments of `picktwin record`.
+#[derive(Debug, clap::Args)]
+pub struct RecordArgs {
+    /// Site layout (RON).
+    #[arg(long, value_name = "FILE", default_value = "layouts/demo.ron")]
+    pub layout: PathBuf,
+
+    /// Recording file (later shifts get `-part2`, `-part3`, ... before the extension).
+    #[arg(long, value_name = "FILE")]
+    pub out: PathBuf,
+
+    /// Record this controller at HOST:PORT (repeatable); with none, the built-in simulator.
+    #[arg(long = "controller", value_name = "NAME=HOST:PORT", value_parser = parse_controller)]
+    pub controllers: Vec<(String, String)>,
+
+    /// Stop cleanly after this many seconds (default: until Ctrl-C or SIGTERM).
+    #[arg(long = "for", value_name = "SECONDS")]
+    pub run_for: Option<f64>,
+
+    /// Simulator time acceleration, 1 to 600 (when simulating).
+    #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
+    pub speed: f64,
+
+    /// Simulator seed (when simulating).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Seconds between keyframes (seek cost vs. file size).
+    #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
+    pub keyframe_every: f64,
+}
+
+/// Arguments of `picktwin replay`.
+#[derive(Debug, clap::Args)]
+pub struct ReplayArgs {
+    /// The recording.
+    #[arg(value_name = "SHIFT")]
+    pub recording: PathBuf,
+
+    /// Check the recording against this layout (default: the layout stored in the recording).
+    #[arg(long, value_name = "FILE")]
+    pub layout: Option<PathBuf>,
+
+    /// Start at this moment: controller clock `HH:MM[:SS]`, or `+SECONDS` / `+H:MM:SS` from
+    /// the start of the recording.
+    #[arg(long, value_name = "TIME")]
+    pub at: Option<String>,
+
+    /// Print the state at --at as JSON lines (modules, then pickers) and exit; no window.
+    #[arg(long, requires = "at", conflicts_with = "screenshot")]
+    pub dump: bool,
+
+    /// Save the floor at --at to this PNG and exit.
+    #[arg(long, value_name = "PNG", requires = "at")]
+    pub screenshot: Option<PathBuf>,
+
+    /// Playback speed at start (0.25 to 600).
+    #[arg(long, default_value_t = 1.0)]
+    pub speed: f64,
+
+    /// Window size in pixels.
+    #[arg(long, value_name = "WxH", default_value = "1600x900", value_parser = parse_size)]
+    pub size: (u32, u32),
 }
 
 /// Arguments of `picktwin snapshot`.

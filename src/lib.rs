@@ -5,6 +5,8 @@
 
 pub mod check_layout;
 pub mod cli;
+pub mod record;
+pub mod replay;
 pub mod sim;
 pub mod snapshot;
 pub mod twin;
@@ -21,6 +23,8 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::CheckLayout(args)) => check_layout::run(&args),
         Some(Command::Sim(args)) => sim::run(&args),
         Some(Command::Snapshot(args)) => snapshot::run(&args),
+        Some(Command::Record(args)) => record::run(&args),
+        Some(Command::Replay(args)) => replay::run(&args),
     }
 }
 

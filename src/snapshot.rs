@@ -1,6 +1,6 @@
 //! `picktwin snapshot`: poll every controller once, print JSON lines, for ops scripts and cron.
 
-use std::io::Write as _;
+use std::io::Write;
 use std::process::ExitCode;
 use std::time::Duration;
 
@@ -128,12 +128,24 @@ pub fn run(args: &SnapshotArgs) -> ExitCode {
         }
     };
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
-    for (i, r) in snapshot.modules.iter().enumerate() {
-        if serde_json::to_writer(&mut out, &module_line(&site, i, r)).is_err() || writeln!(out).is_err() {
-            return ExitCode::FAILURE;
-        }
+    if write_lines(&site, &snapshot.modules, &snapshot.pickers, &mut out).is_err() {
+        return ExitCode::FAILURE;
     }
-    for (p, r) in site.layout.pickers.iter().zip(&snapshot.pickers) {
+    ExitCode::SUCCESS
+}
+
+/// Writes one JSON line per module, then per picker (`snapshot`, and `replay --dump`).
+pub fn write_lines(
+    site: &twin_model::Site,
+    modules: &[ModuleReading],
+    pickers: &[twin_link::PickerReading],
+    out: &mut impl Write,
+) -> std::io::Result<()> {
+    for (i, r) in modules.iter().enumerate().take(site.modules.len()) {
+        serde_json::to_writer(&mut *out, &module_line(site, i, r))?;
+        writeln!(out)?;
+    }
+    for (p, r) in site.layout.pickers.iter().zip(pickers) {
         let line = PickerLine {
             kind: "picker",
             id: &p.id,
@@ -144,12 +156,8 @@ pub fn run(args: &SnapshotArgs) -> ExitCode {
             state: PickerState::from_register(r.state).map_or("unknown", PickerState::name),
             order: r.order,
         };
-        if serde_json::to_writer(&mut out, &line).is_err() || writeln!(out).is_err() {
-            return ExitCode::FAILURE;
-        }
+        serde_json::to_writer(&mut *out, &line)?;
+        writeln!(out)?;
     }
-    if out.flush().is_err() {
-        return ExitCode::FAILURE;
-    }
-    ExitCode::SUCCESS
+    out.flush()
 }

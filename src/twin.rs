@@ -31,74 +31,134 @@ struct Console {
     stop: Arc<AtomicBool>,
 }
 
+/// The running data source: the simulator (unless controllers are given) and the link polling
+/// it, with an optional lossless subscriber (the recorder).
+pub struct Source {
+    /// The async runtime the simulator and signal handling run on.
+    pub runtime: tokio::runtime::Runtime,
+    sim: Option<twin_sim::RunningSim>,
+    /// The link.
+    pub link: Link,
+    /// Every message, never coalesced (when asked for).
+    pub lossless: Option<crossbeam_channel::Receiver<twin_link::LinkMessage>>,
+}
+
+impl Source {
+    /// Starts the simulator (no `controllers`) and the link. Errors are printed; the caller
+    /// exits with failure.
+    pub fn start(
+        site: &Arc<twin_model::Site>,
+        controllers: &[(String, String)],
+        allow_writes: bool,
+        speed: f64,
+        seed: u64,
+        lossless: bool,
+    ) -> Option<Self> {
+        let mut endpoints = match crate::controller_overrides(site, controllers) {
+            Ok(e) => e,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return None;
+            }
+        };
+        let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build()
+        {
+            Ok(rt) => rt,
+            Err(e) => {
+                eprintln!("error: cannot start the async runtime: {e}");
+                return None;
+            }
+        };
+        // No --controller: every controller is simulated in-process on loopback.
+        let sim = if controllers.is_empty() {
+            let options = SimOptions {
+                listen: Listen::Base(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
+                speed,
+                config: SimConfig { seed, ..SimConfig::default() },
+            };
+            match runtime.block_on(twin_sim::start(site.clone(), options)) {
+                Ok(sim) => {
+                    endpoints = sim
+                        .addresses()
+                        .iter()
+                        .enumerate()
+                        .map(|(i, a)| (i, a.to_string()))
+                        .collect::<HashMap<_, _>>();
+                    tracing::info!("simulating {} controllers in-process", sim.addresses().len());
+                    Some(sim)
+                }
+                Err(e) => {
+                    eprintln!("error: cannot start the simulator: {e}");
+                    return None;
+                }
+            }
+        } else {
+            None
+        };
+        let mut builder =
+            Link::builder(site.clone()).options(LinkOptions { allow_writes, ..LinkOptions::default() });
+        for (i, endpoint) in endpoints {
+            builder = builder.endpoint(i, endpoint);
+        }
+        let lossless = lossless.then(|| builder.lossless());
+        let link = match builder.spawn() {
+            Ok(link) => link,
+            Err(e) => {
+                eprintln!("error: cannot start the link: {e}");
+                return None;
+            }
+        };
+        if !allow_writes {
+            tracing::info!("read-only: nothing is written to any controller (--allow-writes to change)");
+        }
+        Some(Self { runtime, sim, link, lossless })
+    }
+
+    /// Stops the link, then the simulator.
+    pub fn stop(self) {
+        self.link.stop();
+        if let Some(sim) = self.sim {
+            self.runtime.block_on(sim.shutdown());
+        }
+    }
+}
+
 /// Runs the twin until Ctrl-C, SIGTERM or `--for`.
 pub fn run(args: &TwinArgs) -> ExitCode {
     crate::init_logging();
     let Some(site) = crate::load_site(&args.layout) else { return ExitCode::FAILURE };
-    let mut endpoints = match crate::controller_overrides(&site, &args.controllers) {
-        Ok(e) => e,
-        Err(e) => {
-            eprintln!("error: {e}");
-            return ExitCode::FAILURE;
-        }
+    // The window offers a record button: a recorder follows the lossless path from the start.
+    let lossless = !args.headless;
+    let Some(mut source) =
+        Source::start(&site, &args.controllers, args.allow_writes, args.speed, args.seed, lossless)
+    else {
+        return ExitCode::FAILURE;
     };
-    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
-        Ok(rt) => rt,
-        Err(e) => {
-            eprintln!("error: cannot start the async runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    // No --controller: every controller is simulated in-process on loopback.
-    let sim = if args.controllers.is_empty() {
-        let options = SimOptions {
-            listen: Listen::Base(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
-            speed: args.speed,
-            config: SimConfig { seed: args.seed, ..SimConfig::default() },
-        };
-        match runtime.block_on(twin_sim::start(site.clone(), options)) {
-            Ok(sim) => {
-                endpoints = sim
-                    .addresses()
-                    .iter()
-                    .enumerate()
-                    .map(|(i, a)| (i, a.to_string()))
-                    .collect::<HashMap<_, _>>();
-                tracing::info!("simulating {} controllers in-process", sim.addresses().len());
-                Some(sim)
-            }
-            Err(e) => {
-                eprintln!("error: cannot start the simulator: {e}");
-                return ExitCode::FAILURE;
-            }
-        }
+    let view = source.link.take_view().expect("a new link has its view");
+    let mut app = if args.headless {
+        headless_app(args, site, view, &source.runtime)
     } else {
-        None
-    };
-    let mut builder = Link::builder(site.clone())
-        .options(LinkOptions { allow_writes: args.allow_writes, ..LinkOptions::default() });
-    for (i, endpoint) in endpoints {
-        builder = builder.endpoint(i, endpoint);
-    }
-    let mut link = match builder.spawn() {
-        Ok(link) => link,
-        Err(e) => {
-            eprintln!("error: cannot start the link: {e}");
-            return ExitCode::FAILURE;
+        let mut app = window_app(args, site.clone(), view);
+        if let Some(rx) = source.lossless.take() {
+            let options = twin_record::RecorderOptions { source: source_label(args), ..Default::default() };
+            match twin_record::RecorderSwitch::spawn(site.clone(), rx, options) {
+                Ok(switch) => {
+                    app.insert_resource(LiveRecorder { switch, site: site.layout.name.clone() })
+                        .insert_resource(twin_overlay::RecordingControl {
+                            available: true,
+                            ..Default::default()
+                        })
+                        .add_systems(bevy::prelude::Update, sync_recorder);
+                }
+                Err(e) => tracing::error!("no record button: cannot start the recorder thread: {e}"),
+            }
         }
+        app
     };
-    if !args.allow_writes {
-        tracing::info!("read-only: nothing is written to any controller (--allow-writes to change)");
-    }
-
-    let view = link.take_view().expect("a new link has its view");
-    let mut app =
-        if args.headless { headless_app(args, site, view, &runtime) } else { window_app(args, site, view) };
     let exit = app.run();
-    link.stop();
-    if let Some(sim) = sim {
-        runtime.block_on(sim.shutdown());
-    }
+    // The app (and its recorder) first, then the link, so a recording ends complete.
+    drop(app);
+    source.stop();
     match exit {
         AppExit::Success => ExitCode::SUCCESS,
         AppExit::Error(code) => ExitCode::from(code.get()),
@@ -117,8 +177,44 @@ fn window_app(args: &TwinArgs, site: Arc<twin_model::Site>, view: ViewReceiver) 
         any_thread: false,
         kiosk: args.kiosk,
         source: source_label(args),
+        replay: false,
     };
     crate::view::window_app(site, view, &options)
+}
+
+/// The live twin's recorder, switched by the overlay's record button.
+#[derive(Resource)]
+struct LiveRecorder {
+    switch: twin_record::RecorderSwitch,
+    site: String,
+}
+
+/// Acts on the record button and shows the recorder's state in the overlay.
+fn sync_recorder(mut control: ResMut<twin_overlay::RecordingControl>, recorder: Res<LiveRecorder>) {
+    if control.toggle {
+        control.toggle = false;
+        if control.recording.is_some() {
+            recorder.switch.stop();
+        } else {
+            let slug: String = recorder
+                .site
+                .chars()
+                .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
+                .collect();
+            let secs =
+                std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+            recorder
+                .switch
+                .start(std::path::PathBuf::from("recordings").join(format!("{slug}-{secs}.ptrec")));
+        }
+    }
+    let s = recorder.switch.status();
+    let recording = s.recording.map(|p| p.display().to_string());
+    if control.recording != recording || control.bytes != s.bytes || control.error != s.error {
+        control.recording = recording;
+        control.bytes = s.bytes;
+        control.error = s.error;
+    }
 }
 
 /// What the overlay's top bar says the data comes from.

@@ -37,6 +37,8 @@ pub struct ViewOptions {
     pub kiosk: bool,
     /// Where the data comes from, for the overlay's top bar.
     pub source: String,
+    /// A replay feeds the overlay's model itself (the live tracker stays off).
+    pub replay: bool,
 }
 
 impl Default for ViewOptions {
@@ -51,6 +53,7 @@ impl Default for ViewOptions {
             any_thread: false,
             kiosk: false,
             source: String::new(),
+            replay: false,
         }
     }
 }
@@ -89,7 +92,12 @@ pub fn window_app(site: Arc<Site>, view: ViewReceiver, options: &ViewOptions) ->
         LinkPlugin,
         ScenePlugin,
         CameraPlugin { initial: if options.kiosk { CameraMode::Tour } else { options.camera }, ..default() },
-        OverlayPlugin { kiosk: options.kiosk, source: options.source.clone(), ..default() },
+        OverlayPlugin {
+            kiosk: options.kiosk,
+            source: options.source.clone(),
+            external_feed: options.replay,
+            ..default()
+        },
     ))
     .insert_resource(LinkSite(site))
     .insert_resource(LinkReceiver(view))

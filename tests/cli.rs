@@ -357,3 +357,58 @@ fn the_twin_runs_headless_against_the_built_in_simulator() {
     assert!(last.contains("ptl-1 ok"), "connected over TCP: {last}");
     assert!(text(&out.stderr).contains("read-only: nothing is written"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn record_for_a_while_then_replay_dumps_the_floor_at_a_moment() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-record");
+    let _ = std::fs::remove_dir_all(&dir);
+    let file = dir.join("demo.ptrec");
+    let f = file.to_str().unwrap();
+    let out =
+        picktwin(&["record", "--layout", "layouts/demo.ron", "--out", f, "--speed", "300", "--for", "4"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    assert!(stdout.contains("recorded 4."), "{stdout}");
+    assert!(file.exists());
+
+    // The state 3 s in: one JSON line per module and per picker, some of them lit by then.
+    let out = picktwin(&["replay", f, "--at", "+3", "--dump"]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert_eq!(lines.len(), 199 + 3, "199 modules and 3 pickers");
+    assert_eq!(lines.iter().filter(|l| l.starts_with("{\"kind\":\"module\"")).count(), 199);
+    assert!(lines.iter().any(|l| l.contains("\"online\":true")), "polled modules are online");
+
+    // The controller clock works as a time too (the simulator starts at 06:00).
+    let out = picktwin(&["replay", f, "--at", "06:05", "--dump"]);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+
+    // Wrong layout: refused, both layouts named, exit 1.
+    let out = picktwin(&["replay", f, "--layout", "layouts/pharma_dc.ron", "--at", "+1", "--dump"]);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains("\"picktwin demo\"") && stderr.contains("\"Pharma DC North\""), "{stderr}");
+
+    // The floor as it was, rendered (under Xvfb + lavapipe in CI, like tests/render.rs).
+    if std::env::var_os("DISPLAY").is_some() {
+        let png = dir.join("at3.png");
+        let out = picktwin(&[
+            "replay",
+            f,
+            "--at",
+            "+3",
+            "--screenshot",
+            png.to_str().unwrap(),
+            "--size",
+            "640x360",
+        ]);
+        assert!(out.status.success(), "{}", text(&out.stderr));
+        assert!(std::fs::metadata(&png).is_ok_and(|m| m.len() > 10_000), "a PNG of the floor");
+    }
+
+    // A moment outside the recording: refused with its extent.
+    let out = picktwin(&["replay", f, "--at", "+9999", "--dump"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(text(&out.stderr).contains("long"), "{}", text(&out.stderr));
+}

@@ -106,6 +106,7 @@ fn time_frames(site: &Site, ops: &Ops, kiosk: bool, panels: Panels) -> (f64, f64
                 inspect: Inspect::Module(0, ModuleReading::default()),
                 source: "bench",
                 wall_ms: 2_000,
+                recording: None,
             };
             std::hint::black_box(ui::draw(ui, &frame, &mut state));
         });

@@ -12,7 +12,7 @@ use twin_scene::{FollowPicker, ModuleHighlights, SelectRequest, Selected, Select
 
 use crate::ops::{Ops, Place};
 use crate::ui::{self, Frame, Inspect, UiAction};
-use crate::{OpsModel, OverlaySource, OverlaySystems, OverlayUi};
+use crate::{OpsModel, OverlaySource, OverlaySystems, OverlayUi, OverlayWallClock, RecordingControl};
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(
@@ -68,6 +68,8 @@ fn draw_overlay(
     mut contexts: EguiContexts,
     data: SceneData,
     source: Res<OverlaySource>,
+    wall: Res<OverlayWallClock>,
+    mut recording: ResMut<RecordingControl>,
     mut model: ResMut<OpsModel>,
     mut overlay: ResMut<OverlayUi>,
     mut highlights: ResMut<ModuleHighlights>,
@@ -100,9 +102,12 @@ fn draw_overlay(
         health: &data.health.controllers,
         inspect,
         source: &source.0,
-        wall_ms: std::time::SystemTime::now()
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_millis() as u64),
+        wall_ms: wall.0.unwrap_or_else(|| {
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map_or(0, |d| d.as_millis() as u64)
+        }),
+        recording: Some(&*recording),
     };
     let mut root = egui::Ui::new(
         ctx.clone(),
@@ -151,6 +156,7 @@ fn draw_overlay(
             UiAction::ClearSelection => {
                 out.select.write(SelectRequest(Selected::None));
             }
+            UiAction::ToggleRecording => recording.toggle = true,
         }
     }
     // The selected order's lit lines, kept current as its lines light and go out.

@@ -26,6 +26,8 @@ pub struct OverlayPlugin {
     pub config: OpsConfig,
     /// Where the data comes from, shown in the top bar.
     pub source: String,
+    /// Something else feeds the model (a replay): the live tracker stays off.
+    pub external_feed: bool,
 }
 
 impl Plugin for OverlayPlugin {
@@ -34,11 +36,15 @@ impl Plugin for OverlayPlugin {
             .insert_resource(OverlayUi { state: UiState::new(self.kiosk) })
             .insert_resource(OverlaySource(self.source.clone()))
             .init_resource::<OverlayStats>()
+            .init_resource::<OverlayWallClock>()
+            .init_resource::<RecordingControl>()
             .configure_sets(Update, OverlaySystems::Track.after(LinkSystems::Apply));
         if self.kiosk {
             app.insert_resource(twin_scene::LabelScale(2.0));
         }
-        track::plugin(app);
+        if !self.external_feed {
+            track::plugin(app);
+        }
         draw::plugin(app);
     }
 }
@@ -61,6 +67,27 @@ pub struct OpsModel(pub Ops);
 pub struct OverlayUi {
     /// Filters, selection, panels.
     pub state: UiState,
+}
+
+/// The wall clock the overlay measures ages against (milliseconds since the Unix epoch);
+/// None: now. A replay sets it to the recording's time.
+#[derive(Resource, Debug, Clone, Copy, Default)]
+pub struct OverlayWallClock(pub Option<u64>);
+
+/// The record button: whether recording is possible here, what it is doing, and the user's
+/// request to toggle it (the app's recorder acts on `toggle` and clears it).
+#[derive(Resource, Debug, Clone, Default, PartialEq)]
+pub struct RecordingControl {
+    /// A recorder is attached (live twin); the button shows only then.
+    pub available: bool,
+    /// The file being written, while recording.
+    pub recording: Option<String>,
+    /// Bytes written so far.
+    pub bytes: u64,
+    /// The last failure.
+    pub error: Option<String>,
+    /// The user pressed the button.
+    pub toggle: bool,
 }
 
 /// Where the data comes from.

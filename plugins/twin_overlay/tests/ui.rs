@@ -63,6 +63,7 @@ fn harness<'a>(
                 inspect: Inspect::None,
                 source: "test",
                 wall_ms: 0,
+                recording: None,
             };
             let mut actions = Vec::new();
             panel(ui, &frame, &mut s.ui, &mut actions);
@@ -152,4 +153,40 @@ fn kpi_panel_shows_the_figures() {
     // One order done since 07:00 and no time observed: rates are 0, counts are exact.
     h.get_by_label("0.0  (0 done)");
     h.get_by_label("open orders");
+}
+
+#[test]
+fn the_whole_overlay_draws_and_the_record_button_asks_to_record() {
+    let site = demo();
+    let control = twin_overlay::RecordingControl { available: true, ..Default::default() };
+    let state = State {
+        ops: model(),
+        ui: UiState::default(),
+        health: vec![ControllerHealth { connection: ConnectionState::Connected, ..Default::default() }],
+        actions: Vec::new(),
+    };
+    let mut h = Harness::builder().with_size([1600.0, 900.0]).build_ui_state(
+        |ui, s: &mut State| {
+            let frame = Frame {
+                site: &site,
+                ops: &s.ops,
+                health: &s.health,
+                inspect: Inspect::None,
+                source: "simulator",
+                wall_ms: 0,
+                recording: Some(&control),
+            };
+            let actions = ui::draw(ui, &frame, &mut s.ui);
+            s.actions.extend(actions);
+        },
+        state,
+    );
+    // Every panel is there: queue rows, KPIs, controllers, alarms.
+    h.get_by_label("1302");
+    h.get_by_label("Shift KPIs");
+    h.get_by_label("ptl-1");
+    h.get_by_label("acknowledge all");
+    h.get_by_label("record").click();
+    h.run();
+    assert!(h.state().actions.contains(&UiAction::ToggleRecording));
 }

@@ -91,7 +91,9 @@ pub enum RecordError {
         path: String,
     },
     /// Written by a newer or older picktwin.
-    #[error("{path}: recording format version {found}; this picktwin reads version {supported} (replay it with the picktwin that recorded it)")]
+    #[error(
+        "{path}: recording format version {found}; this picktwin reads version {supported} (replay it with the picktwin that recorded it)"
+    )]
     Version {
         /// File.
         path: String,
@@ -119,23 +121,8 @@ pub enum RecordError {
         why: String,
     },
     /// The recording was made with another layout than the one given.
-    #[error(
-        "{path} was recorded with layout {recorded_name:?} (id {recorded_id}); {given} is {given_name:?} (id {given_id}). Replay without --layout to use the recorded one, or give the layout it was recorded with"
-    )]
-    LayoutMismatch {
-        /// Recording.
-        path: String,
-        /// Layout name in the recording.
-        recorded_name: String,
-        /// Layout id in the recording.
-        recorded_id: String,
-        /// The layout file given.
-        given: String,
-        /// Its name.
-        given_name: String,
-        /// Its id.
-        given_id: String,
-    },
+    #[error("{0}")]
+    LayoutMismatch(Box<LayoutMismatch>),
     /// The embedded layout does not load.
     #[error("{path}: the recorded layout does not load: {why}")]
     Layout {
@@ -144,6 +131,33 @@ pub enum RecordError {
         /// Why.
         why: String,
     },
+}
+
+/// Which layouts disagree (boxed in [`RecordError`] to keep results small).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LayoutMismatch {
+    /// Recording.
+    pub path: String,
+    /// Layout name in the recording.
+    pub recorded_name: String,
+    /// Layout id in the recording.
+    pub recorded_id: String,
+    /// The layout file given.
+    pub given: String,
+    /// Its name.
+    pub given_name: String,
+    /// Its id.
+    pub given_id: String,
+}
+
+impl std::fmt::Display for LayoutMismatch {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "{} was recorded with layout {:?} (id {}); {} is {:?} (id {}). Replay without --layout to use the recorded one, or give the layout it was recorded with",
+            self.path, self.recorded_name, self.recorded_id, self.given, self.given_name, self.given_id
+        )
+    }
 }
 
 /// A layout's identity: FNV-1a 64 over its canonical RON (formatting and comments in the file do
@@ -175,7 +189,8 @@ pub fn write_header(w: &mut impl Write, header: &Header) -> std::io::Result<()> 
 /// One frame's bytes, ready to append.
 pub fn encode_frame<T: Serialize>(kind: u8, value: &T) -> std::io::Result<Vec<u8>> {
     let raw = postcard::to_stdvec(value).map_err(|e| std::io::Error::other(e.to_string()))?;
-    let mut z = flate2::write::DeflateEncoder::new(Vec::with_capacity(raw.len() / 3 + 16), Compression::fast());
+    let mut z =
+        flate2::write::DeflateEncoder::new(Vec::with_capacity(raw.len() / 3 + 16), Compression::fast());
     z.write_all(&raw)?;
     let payload = z.finish()?;
     let mut crc = crc32fast::Hasher::new();
@@ -202,13 +217,14 @@ pub fn read_header(path: &str, bytes: &[u8]) -> Result<(Header, usize), RecordEr
         return Err(RecordError::NotARecording { path: path.into() });
     }
     let at = MAGIC.len();
-    let len = bytes
-        .get(at..at + 4)
-        .map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize)
-        .ok_or_else(|| RecordError::Header { path: path.into(), why: "file ends inside the header".into() })?;
-    let text = bytes
-        .get(at + 4..at + 4 + len)
-        .ok_or_else(|| RecordError::Header { path: path.into(), why: "file ends inside the header".into() })?;
+    let len =
+        bytes.get(at..at + 4).map(|b| u32::from_le_bytes([b[0], b[1], b[2], b[3]]) as usize).ok_or_else(
+            || RecordError::Header { path: path.into(), why: "file ends inside the header".into() },
+        )?;
+    let text = bytes.get(at + 4..at + 4 + len).ok_or_else(|| RecordError::Header {
+        path: path.into(),
+        why: "file ends inside the header".into(),
+    })?;
     let text = std::str::from_utf8(text)
         .map_err(|_| RecordError::Header { path: path.into(), why: "header is not UTF-8".into() })?;
     // The version first, so a future header with other fields still says what it is.
@@ -256,7 +272,8 @@ pub fn scan(path: &str, bytes: &[u8], start: usize) -> Result<Scan, RecordError>
     let mut frames = Vec::new();
     let mut at = start;
     while at < bytes.len() {
-        let tail = |at: usize| Ok(Scan { frames: frames.clone(), truncated_tail: Some((at, bytes.len() - at)) });
+        let tail =
+            |at: usize| Ok(Scan { frames: frames.clone(), truncated_tail: Some((at, bytes.len() - at)) });
         let Some(head) = bytes.get(at..at + 9) else { return tail(at) };
         let len = u32::from_le_bytes([head[0], head[1], head[2], head[3]]);
         let kind = head[4];
@@ -264,7 +281,11 @@ pub fn scan(path: &str, bytes: &[u8], start: usize) -> Result<Scan, RecordError>
         let end = at + 9 + len as usize;
         if len > MAX_FRAME || end > bytes.len() {
             if len > MAX_FRAME && end <= bytes.len() {
-                return Err(RecordError::Corrupt { path: path.into(), offset: at as u64, why: format!("frame length {len}") });
+                return Err(RecordError::Corrupt {
+                    path: path.into(),
+                    offset: at as u64,
+                    why: format!("frame length {len}"),
+                });
             }
             return tail(at);
         }
@@ -309,7 +330,10 @@ mod tests {
     fn frames_round_trip_and_a_cut_tail_is_detected() {
         let mut file = Vec::new();
         write_header(&mut file, &header()).unwrap();
-        let d = Deltas { t0_ms: 5, items: vec![(0, LinkMessage::Event(twin_link::LinkEvent::Stale { controller: 1 }))] };
+        let d = Deltas {
+            t0_ms: 5,
+            items: vec![(0, LinkMessage::Event(twin_link::LinkEvent::Stale { controller: 1 }))],
+        };
         file.extend(encode_frame(KIND_DELTAS, &d).unwrap());
         let whole = file.len();
         file.extend(encode_frame(KIND_DELTAS, &d).unwrap());

@@ -8,6 +8,8 @@ pub mod replay;
 pub mod state;
 
 pub use format::{FORMAT_VERSION, Header, RecordError, layout_id};
-pub use recorder::{Recorder, RecorderOptions, RecorderThread, Summary, part_path};
+pub use recorder::{
+    Recorder, RecorderOptions, RecorderSwitch, RecorderThread, Summary, SwitchStatus, part_path,
+};
 pub use replay::{Cursor, Mark, Recording};
 pub use state::TwinState;

@@ -59,7 +59,7 @@ impl Default for RecorderOptions {
 pub struct Summary {
     /// Files written, in order.
     pub files: Vec<PathBuf>,
-    /// Bytes written over all files.
+    /// Bytes on disk over all files (frames while recording; headers added at the end).
     pub bytes: u64,
     /// Messages recorded.
     pub messages: u64,
@@ -88,9 +88,24 @@ pub struct Recorder {
 
 impl Recorder {
     /// Creates the file (and its directory) and writes the header and a first keyframe.
-    pub fn create(site: Arc<Site>, path: impl AsRef<Path>, options: RecorderOptions) -> Result<Self, RecordError> {
-        let base = path.as_ref().to_path_buf();
+    pub fn create(
+        site: Arc<Site>,
+        path: impl AsRef<Path>,
+        options: RecorderOptions,
+    ) -> Result<Self, RecordError> {
         let state = TwinState::for_site(&site);
+        Self::create_from(site, path, options, state)
+    }
+
+    /// Like [`Recorder::create`], starting from a known state (recording switched on while the
+    /// link already runs): the first keyframe holds it.
+    pub fn create_from(
+        site: Arc<Site>,
+        path: impl AsRef<Path>,
+        options: RecorderOptions,
+        state: TwinState,
+    ) -> Result<Self, RecordError> {
+        let base = path.as_ref().to_path_buf();
         let file = open(&base, &site, &options, 1)?;
         let mut r = Self {
             site,
@@ -218,6 +233,9 @@ impl Recorder {
     /// Flushes everything and closes the file.
     pub fn finish(mut self, t_ms: u64) -> std::io::Result<Summary> {
         self.flush(t_ms)?;
+        // Headers included: what is on disk.
+        self.summary.bytes =
+            self.summary.files.iter().filter_map(|p| std::fs::metadata(p).ok()).map(|m| m.len()).sum();
         Ok(self.summary)
     }
 }
@@ -251,7 +269,12 @@ fn io_err(path: &Path, source: std::io::Error) -> RecordError {
     RecordError::Io { path: path.display().to_string(), source }
 }
 
-fn open(path: &Path, site: &Site, options: &RecorderOptions, part: u32) -> Result<BufWriter<File>, RecordError> {
+fn open(
+    path: &Path,
+    site: &Site,
+    options: &RecorderOptions,
+    part: u32,
+) -> Result<BufWriter<File>, RecordError> {
     if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
         std::fs::create_dir_all(dir).map_err(|e| io_err(dir, e))?;
     }
@@ -321,6 +344,134 @@ impl RecorderThread {
             Some(Ok(r)) => r,
             Some(Err(_)) => Err(std::io::Error::other("the recorder thread panicked")),
             None => Ok(Summary::default()),
+        }
+    }
+}
+
+/// What a [`RecorderSwitch`] is doing.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct SwitchStatus {
+    /// The file being written, while recording.
+    pub recording: Option<PathBuf>,
+    /// Bytes written to it so far.
+    pub bytes: u64,
+    /// The last failure (cannot create the file, disk full).
+    pub error: Option<String>,
+}
+
+enum SwitchCommand {
+    Start(PathBuf),
+    Stop,
+}
+
+/// A recorder that can be switched on and off while the link runs (the GUI's record button):
+/// it always follows the link's lossless path, keeping the state, so a recording started at
+/// any moment begins with a complete keyframe.
+pub struct RecorderSwitch {
+    commands: crossbeam_channel::Sender<SwitchCommand>,
+    status: Arc<std::sync::Mutex<SwitchStatus>>,
+    handle: Option<JoinHandle<()>>,
+}
+
+impl RecorderSwitch {
+    /// Follows `rx` on its own thread; records nothing until [`RecorderSwitch::start`].
+    pub fn spawn(
+        site: Arc<Site>,
+        rx: Receiver<LinkMessage>,
+        options: RecorderOptions,
+    ) -> std::io::Result<Self> {
+        let (commands, command_rx) = crossbeam_channel::unbounded();
+        let status = Arc::new(std::sync::Mutex::new(SwitchStatus::default()));
+        let shared = status.clone();
+        let handle = std::thread::Builder::new().name("picktwin-recorder".into()).spawn(move || {
+            let mut state = TwinState::for_site(&site);
+            let mut on: Option<(Recorder, Instant)> = None;
+            let set = |f: &mut dyn FnMut(&mut SwitchStatus)| {
+                if let Ok(mut s) = shared.lock() {
+                    f(&mut s);
+                }
+            };
+            loop {
+                crossbeam_channel::select! {
+                    recv(rx) -> msg => {
+                        let Ok(msg) = msg else { break };
+                        state.apply(&msg);
+                        if let Some((r, start)) = on.as_mut() {
+                            let t = start.elapsed().as_millis() as u64;
+                            if let Err(e) = r.record(t, msg) {
+                                set(&mut |s| { s.error = Some(e.to_string()); s.recording = None; });
+                                on = None;
+                            } else {
+                                let bytes = r.summary.bytes;
+                                set(&mut |s| s.bytes = bytes);
+                            }
+                        }
+                    }
+                    recv(command_rx) -> cmd => match cmd {
+                        Ok(SwitchCommand::Start(path)) if on.is_none() => {
+                            match Recorder::create_from(site.clone(), &path, options.clone(), state.clone()) {
+                                Ok(r) => {
+                                    tracing::info!("recording to {}", path.display());
+                                    set(&mut |s| { s.recording = Some(path.clone()); s.error = None; s.bytes = 0; });
+                                    on = Some((r, Instant::now()));
+                                }
+                                Err(e) => set(&mut |s| s.error = Some(e.to_string())),
+                            }
+                        }
+                        Ok(SwitchCommand::Stop) | Err(_) => {
+                            if let Some((r, start)) = on.take() {
+                                match r.finish(start.elapsed().as_millis() as u64) {
+                                    Ok(sum) => tracing::info!("recording stopped: {} bytes", sum.bytes),
+                                    Err(e) => set(&mut |s| s.error = Some(e.to_string())),
+                                }
+                            }
+                            set(&mut |s| s.recording = None);
+                            if cmd.is_err() {
+                                break;
+                            }
+                        }
+                        Ok(SwitchCommand::Start(_)) => {}
+                    },
+                    default(Duration::from_millis(200)) => {
+                        if let Some((r, start)) = on.as_mut()
+                            && let Err(e) = r.tick(start.elapsed().as_millis() as u64)
+                        {
+                            set(&mut |s| s.error = Some(e.to_string()));
+                        }
+                    }
+                }
+            }
+            if let Some((r, start)) = on.take() {
+                let _ = r.finish(start.elapsed().as_millis() as u64);
+            }
+        })?;
+        Ok(Self { commands, status, handle: Some(handle) })
+    }
+
+    /// Starts recording to `path` (ignored while recording).
+    pub fn start(&self, path: PathBuf) {
+        let _ = self.commands.send(SwitchCommand::Start(path));
+    }
+
+    /// Stops recording (the file is complete and closed).
+    pub fn stop(&self) {
+        let _ = self.commands.send(SwitchCommand::Stop);
+    }
+
+    /// What it is doing.
+    pub fn status(&self) -> SwitchStatus {
+        self.status.lock().map(|s| s.clone()).unwrap_or_default()
+    }
+}
+
+impl Drop for RecorderSwitch {
+    fn drop(&mut self) {
+        // Replacing the sender drops the thread's command channel: it finishes any recording
+        // and ends.
+        let (tx, _) = crossbeam_channel::bounded::<SwitchCommand>(0);
+        drop(std::mem::replace(&mut self.commands, tx));
+        if let Some(h) = self.handle.take() {
+            let _ = h.join();
         }
     }
 }

@@ -11,8 +11,8 @@ use twin_link::{LinkEvent, LinkMessage};
 use twin_model::Site;
 
 use crate::format::{
-    Deltas, FrameAt, Header, KIND_DELTAS, KIND_KEYFRAME, Keyframe, RecordError, decode_payload, layout_id,
-    read_header, scan,
+    Deltas, FrameAt, Header, KIND_DELTAS, KIND_KEYFRAME, Keyframe, LayoutMismatch, RecordError,
+    decode_payload, layout_id, read_header, scan,
 };
 use crate::state::TwinState;
 
@@ -43,8 +43,9 @@ pub struct Recording {
     pub duration_ms: u64,
     /// Link events, in order.
     pub marks: Vec<Mark>,
-    /// (recording time, controller clock seconds) from health reports, one per clock second.
-    pub clock: Vec<(u64, u32)>,
+    /// (recording time, controller clock seconds, clock speed) from health reports, one per
+    /// clock second.
+    pub clock: Vec<(u64, u32, u16)>,
     /// Bytes skipped at the end (a crash mid-write): (offset, length).
     pub truncated_tail: Option<(usize, usize)>,
 }
@@ -73,14 +74,14 @@ impl Recording {
         if let Some((given, site)) = layout {
             let id = layout_id(site);
             if id != header.layout_id {
-                return Err(RecordError::LayoutMismatch {
+                return Err(RecordError::LayoutMismatch(Box::new(LayoutMismatch {
                     path: path.to_owned(),
                     recorded_name: header.layout_name.clone(),
                     recorded_id: header.layout_id.clone(),
                     given: given.to_owned(),
                     given_name: site.layout.name.clone(),
                     given_id: id,
-                });
+                })));
             }
         }
         let site = Site::from_ron(&header.layout, path)
@@ -108,7 +109,8 @@ impl Recording {
         for i in 0..r.frames.len() {
             let f = r.frames[i];
             let payload = &r.bytes[f.payload.0..f.payload.1];
-            let corrupt = |why: String| RecordError::Corrupt { path: path.to_owned(), offset: f.offset as u64, why };
+            let corrupt =
+                |why: String| RecordError::Corrupt { path: path.to_owned(), offset: f.offset as u64, why };
             if f.kind == KIND_KEYFRAME {
                 // Only the time is needed now: the state is decoded when seeking.
                 let k: Keyframe = decode_payload(payload).map_err(corrupt)?;
@@ -123,13 +125,17 @@ impl Recording {
                 for (dt, m) in &d.items {
                     let t = d.t0_ms + u64::from(*dt);
                     match m {
-                        LinkMessage::Event(e) if !matches!(e, LinkEvent::Connected { .. } | LinkEvent::Confirmed { .. }) => {
+                        LinkMessage::Event(e)
+                            if !matches!(e, LinkEvent::Connected { .. } | LinkEvent::Confirmed { .. }) =>
+                        {
                             r.marks.push(Mark { t_ms: t, event: e.clone() });
                         }
-                        LinkMessage::Health { health, .. } if health.polls > 0 && health.clock_s > 0 => {
-                            if r.clock.last().is_none_or(|&(_, c)| c != health.clock_s) {
-                                r.clock.push((t, health.clock_s));
-                            }
+                        LinkMessage::Health { health, .. }
+                            if health.polls > 0
+                                && health.clock_s > 0
+                                && r.clock.last().is_none_or(|&(_, c, _)| c != health.clock_s) =>
+                        {
+                            r.clock.push((t, health.clock_s, health.clock_speed));
                         }
                         _ => {}
                     }
@@ -150,40 +156,41 @@ impl Recording {
         Ok(r)
     }
 
+    /// Bytes in keyframe frames and in delta frames (headers excluded).
+    pub fn frame_bytes(&self) -> (u64, u64) {
+        let mut b = (0, 0);
+        for f in &self.frames {
+            let n = (f.payload.1 - f.offset) as u64;
+            if f.kind == KIND_KEYFRAME { b.0 += n } else { b.1 += n }
+        }
+        b
+    }
+
     /// Number of keyframes.
     pub fn keyframe_count(&self) -> usize {
         self.keyframes.len()
     }
 
-    /// Controller clock (seconds) at recording time `t_ms`, from the nearest earlier report.
+    /// Controller clock (seconds) at recording time `t_ms`: the nearest earlier report, run
+    /// forward at the speed it reported (health reports are thinned in recordings).
     pub fn clock_at(&self, t_ms: u64) -> Option<u32> {
-        let i = self.clock.partition_point(|&(t, _)| t <= t_ms);
+        let i = self.clock.partition_point(|&(t, _, _)| t <= t_ms);
+        let speed = |s: u16| f64::from(s.max(1));
         if i == 0 {
-            return self.clock.first().map(|&(t0, c)| c.saturating_sub(((t0 - t_ms) / 1000) as u32));
+            let &(t0, c, s) = self.clock.first()?;
+            return Some(c.saturating_sub(((t0 - t_ms) as f64 / 1000.0 * speed(s)) as u32));
         }
-        let (t, c) = self.clock[i - 1];
-        // Between reports the clock runs at the recorded speed; health is recorded at least
-        // every few seconds, so this stays close.
-        let speed = self.clock_speed();
-        Some(c + ((t_ms - t) as f64 / 1000.0 * speed) as u32)
-    }
-
-    /// The clock's speed as recorded (1 if unknown).
-    fn clock_speed(&self) -> f64 {
-        match (self.clock.first(), self.clock.last()) {
-            (Some(&(t0, c0)), Some(&(t1, c1))) if t1 > t0 && c1 > c0 => f64::from(c1 - c0) / ((t1 - t0) as f64 / 1000.0),
-            _ => 1.0,
-        }
+        let (t, c, s) = self.clock[i - 1];
+        Some(c + ((t_ms - t) as f64 / 1000.0 * speed(s)) as u32)
     }
 
     /// First recording time at which the controller clock reads `clock_s` or later.
     pub fn time_at_clock(&self, clock_s: u32) -> Option<u64> {
-        let i = self.clock.partition_point(|&(_, c)| c < clock_s);
-        self.clock.get(i).map(|&(t, c)| {
-            // Step back within the report interval at the recorded speed.
-            let back = (f64::from(c - clock_s) / self.clock_speed() * 1000.0) as u64;
-            t.saturating_sub(back)
-        })
+        // The last report at or before that clock, run forward; past the end: none.
+        let i = self.clock.partition_point(|&(_, c, _)| c <= clock_s);
+        let &(t, c, s) = self.clock.get(i.checked_sub(1)?)?;
+        let t = t + (f64::from(clock_s - c) / f64::from(s.max(1)) * 1000.0) as u64;
+        (t <= self.duration_ms).then_some(t)
     }
 
     /// The state at `t_ms` and a cursor just after it.
@@ -191,9 +198,8 @@ impl Recording {
         let k = self.keyframes.partition_point(|&(t, _)| t <= t_ms).max(1) - 1;
         let (_, frame) = self.keyframes[k];
         let f = self.frames[frame];
-        let key: Keyframe = decode_payload(&self.bytes[f.payload.0..f.payload.1]).map_err(|why| {
-            RecordError::Corrupt { path: self.path.clone(), offset: f.offset as u64, why }
-        })?;
+        let key: Keyframe = decode_payload(&self.bytes[f.payload.0..f.payload.1])
+            .map_err(|why| RecordError::Corrupt { path: self.path.clone(), offset: f.offset as u64, why })?;
         let mut state = key.state;
         let mut cursor = Cursor { frame: frame + 1, item: 0, decoded: None, t_ms: key.t_ms };
         self.advance(&mut cursor, t_ms, |_, m| state.apply(m))?;

@@ -43,18 +43,27 @@ impl TwinState {
             LinkMessage::Module { module, reading } => put(&mut self.modules, *module as usize, *reading),
             LinkMessage::Picker { picker, reading } => put(&mut self.pickers, usize::from(*picker), *reading),
             LinkMessage::Order { slot, order } => put(&mut self.orders, usize::from(*slot), *order),
-            LinkMessage::Health { controller, health } => put(&mut self.health, usize::from(*controller), *health),
+            LinkMessage::Health { controller, health } => {
+                put(&mut self.health, usize::from(*controller), *health)
+            }
             LinkMessage::Event(_) => {}
         }
     }
 
     /// The state as messages (what a view needs to show it from scratch).
     pub fn messages(&self) -> impl Iterator<Item = LinkMessage> + '_ {
-        let modules =
-            self.modules.iter().enumerate().map(|(i, r)| LinkMessage::Module { module: i as u32, reading: *r });
-        let pickers =
-            self.pickers.iter().enumerate().map(|(i, r)| LinkMessage::Picker { picker: i as u16, reading: *r });
-        let orders = self.orders.iter().enumerate().map(|(i, o)| LinkMessage::Order { slot: i as u16, order: *o });
+        let modules = self
+            .modules
+            .iter()
+            .enumerate()
+            .map(|(i, r)| LinkMessage::Module { module: i as u32, reading: *r });
+        let pickers = self
+            .pickers
+            .iter()
+            .enumerate()
+            .map(|(i, r)| LinkMessage::Picker { picker: i as u16, reading: *r });
+        let orders =
+            self.orders.iter().enumerate().map(|(i, o)| LinkMessage::Order { slot: i as u16, order: *o });
         let health = self
             .health
             .iter()
@@ -71,7 +80,10 @@ mod tests {
     #[test]
     fn apply_and_messages_round_trip() {
         let mut a = TwinState::default();
-        a.apply(&LinkMessage::Module { module: 3, reading: ModuleReading { quantity: 7, ..Default::default() } });
+        a.apply(&LinkMessage::Module {
+            module: 3,
+            reading: ModuleReading { quantity: 7, ..Default::default() },
+        });
         a.apply(&LinkMessage::Picker { picker: 1, reading: PickerReading { x_cm: 9, ..Default::default() } });
         a.apply(&LinkMessage::Order { slot: 2, order: OrderSlot { order_id: 5, ..Default::default() } });
         assert_eq!(a.modules.len(), 4);

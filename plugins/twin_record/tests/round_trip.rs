@@ -23,19 +23,28 @@ fn dir(name: &str) -> PathBuf {
 }
 
 /// The parts of the state the round trip compares exactly (health is decimated on purpose).
-fn floor(s: &TwinState) -> (&[twin_link::ModuleReading], &[twin_link::PickerReading], &[twin_link::OrderSlot]) {
+fn floor(
+    s: &TwinState,
+) -> (&[twin_link::ModuleReading], &[twin_link::PickerReading], &[twin_link::OrderSlot]) {
     (&s.modules, &s.pickers, &s.orders)
 }
 
 /// Records `seconds` of the simulated demo site at 600× and returns the file and the live
 /// states captured at several moments (time, state after every message up to that time).
-fn record_demo(name: &str, seconds: f64, options: RecorderOptions) -> (PathBuf, Vec<(u64, TwinState)>, Arc<Site>) {
+fn record_demo(
+    name: &str,
+    seconds: f64,
+    options: RecorderOptions,
+) -> (PathBuf, Vec<(u64, TwinState)>, Arc<Site>) {
     let site = layout("demo.ron");
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let config = SimConfig { seed: 5, orders_per_day: 6000.0, ..SimConfig::default() };
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
     let sim = rt
-        .block_on(twin_sim::start(site.clone(), SimOptions { listen: Listen::Base(addr), speed: 600.0, config }))
+        .block_on(twin_sim::start(
+            site.clone(),
+            SimOptions { listen: Listen::Base(addr), speed: 600.0, config },
+        ))
         .unwrap();
     let mut builder = Link::builder(site.clone()).endpoint(0, sim.addresses()[0].to_string());
     let rx = builder.lossless();
@@ -129,14 +138,21 @@ fn wrong_layout_and_foreign_version_are_refused_clearly() {
     let site = layout("demo.ron");
     let d = dir("refuse");
     let path = d.join("r.ptrec");
-    let r = Recorder::create(site.clone(), &path, RecorderOptions { sync: false, ..RecorderOptions::default() }).unwrap();
+    let r =
+        Recorder::create(site.clone(), &path, RecorderOptions { sync: false, ..RecorderOptions::default() })
+            .unwrap();
     r.finish(0).unwrap();
     let p = path.to_str().unwrap();
     let pharma = layout("pharma_dc.ron");
     let e = Recording::open(p, Some(("layouts/pharma_dc.ron", &pharma)), |_| {}).err().expect("refused");
-    assert!(matches!(e, RecordError::LayoutMismatch { .. }));
+    assert!(matches!(e, RecordError::LayoutMismatch(_)));
     let text = e.to_string();
-    assert!(text.contains("picktwin demo") && text.contains("Pharma DC North") && text.contains("without --layout"), "{text}");
+    assert!(
+        text.contains("picktwin demo")
+            && text.contains("Pharma DC North")
+            && text.contains("without --layout"),
+        "{text}"
+    );
     // The same layout, reformatted, is the same identity.
     assert_eq!(twin_record::layout_id(&site), twin_record::layout_id(&layout("demo.ron")));
 
@@ -155,7 +171,12 @@ fn a_new_shift_starts_a_new_file_with_a_keyframe() {
     let path = dir("rotate").join("night.ptrec");
     let options = RecorderOptions { sync: false, ..RecorderOptions::default() };
     let mut r = Recorder::create(site.clone(), &path, options).unwrap();
-    let health = |clock_s| ControllerHealth { connection: ConnectionState::Connected, polls: 1, clock_s, ..Default::default() };
+    let health = |clock_s| ControllerHealth {
+        connection: ConnectionState::Connected,
+        polls: 1,
+        clock_s,
+        ..Default::default()
+    };
     r.record(10, LinkMessage::Health { controller: 0, health: health(14 * 3600 - 1) }).unwrap();
     let order = twin_link::OrderSlot { order_id: 9, status: 1, ..Default::default() };
     r.record(20, LinkMessage::Order { slot: 0, order }).unwrap();
@@ -166,4 +187,35 @@ fn a_new_shift_starts_a_new_file_with_a_keyframe() {
     assert_eq!(second.header.part, 2);
     // The new file stands alone: its first keyframe already holds the order.
     assert_eq!(second.state_at(1030).unwrap().0.orders[0].order_id, 9);
+}
+
+#[test]
+fn a_recording_switched_on_mid_stream_starts_with_the_state_so_far() {
+    let site = layout("demo.ron");
+    let path = dir("switch").join("gui.ptrec");
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let switch = twin_record::RecorderSwitch::spawn(
+        site.clone(),
+        rx,
+        RecorderOptions { sync: false, ..Default::default() },
+    )
+    .unwrap();
+    let lit = twin_link::ModuleReading { state: 1, quantity: 3, ..Default::default() };
+    tx.send(LinkMessage::Module { module: 4, reading: lit }).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    switch.start(path.clone());
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while switch.status().recording.is_none() && Instant::now() < deadline {
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    assert_eq!(switch.status().recording.as_deref(), Some(path.as_path()));
+    let order = twin_link::OrderSlot { order_id: 12, status: 1, ..Default::default() };
+    tx.send(LinkMessage::Order { slot: 3, order }).unwrap();
+    std::thread::sleep(Duration::from_millis(100));
+    switch.stop();
+    drop(switch);
+    let rec = Recording::open(path.to_str().unwrap(), None, |_| {}).unwrap();
+    let (start, _) = rec.state_at(0).unwrap();
+    assert_eq!(start.modules[4], lit, "the module lit before recording began is in the first keyframe");
+    assert_eq!(rec.state_at(rec.duration_ms).unwrap().0.orders[3].order_id, 12);
 }

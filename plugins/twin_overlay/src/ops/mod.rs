@@ -4,6 +4,7 @@
 //! follow the simulator's `--speed`), so rates are per simulated hour.
 
 pub mod alarms;
+pub mod feed;
 pub mod kpi;
 pub mod orders;
 
@@ -14,6 +15,7 @@ use twin_model::ModuleIndex;
 use twin_model::codes::{ModuleState, fault};
 
 pub use alarms::{Alarm, AlarmKind, AlarmLog, Place, Severity};
+pub use feed::LinkFeeder;
 pub use kpi::{KpiConfig, KpiPoint, KpiSnapshot, KpiTracker, PickerCounts, PickerRate};
 pub use orders::{OrderBook, OrderRecord, QueueView, SortKey};
 

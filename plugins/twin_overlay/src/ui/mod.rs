@@ -36,6 +36,8 @@ pub struct Frame<'a> {
     pub source: &'a str,
     /// Wall-clock now, milliseconds since the Unix epoch.
     pub wall_ms: u64,
+    /// The record button's state (None: no recorder here).
+    pub recording: Option<&'a crate::RecordingControl>,
 }
 
 /// The selected thing and its live state.
@@ -73,6 +75,8 @@ pub enum UiAction {
     FollowPicker(u16),
     /// Close the inspector (clear the scene's selection).
     ClearSelection,
+    /// Start or stop recording.
+    ToggleRecording,
 }
 
 /// Which panels are open (normal mode).
@@ -136,7 +140,7 @@ pub fn draw(ui: &mut Ui, frame: &Frame, state: &mut UiState) -> Vec<UiAction> {
         kiosk(ui, frame, state);
         return actions;
     }
-    egui::Panel::top("picktwin_top").show(ui, |ui| top_bar(ui, frame, state));
+    egui::Panel::top("picktwin_top").show(ui, |ui| top_bar(ui, frame, state, &mut actions));
     let mut open = state.panels.queue;
     egui::Panel::left("picktwin_queue").default_size(430.0).show_collapsible(ui, &mut open, |ui| {
         queue_panel(ui, frame, state, &mut actions);
@@ -172,7 +176,7 @@ pub fn draw(ui: &mut Ui, frame: &Frame, state: &mut UiState) -> Vec<UiAction> {
 }
 
 /// Site, clock, source, alarm summary and panel toggles.
-fn top_bar(ui: &mut Ui, frame: &Frame, state: &mut UiState) {
+fn top_bar(ui: &mut Ui, frame: &Frame, state: &mut UiState, actions: &mut Vec<UiAction>) {
     ui.horizontal(|ui| {
         ui.label(RichText::new(&frame.site.layout.name).strong());
         ui.separator();
@@ -188,6 +192,31 @@ fn top_bar(ui: &mut Ui, frame: &Frame, state: &mut UiState) {
         ui.toggle_value(&mut state.panels.kpis, "KPIs");
         ui.toggle_value(&mut state.panels.health, "Controllers");
         ui.toggle_value(&mut state.panels.alarms, "Alarms");
+        if let Some(rec) = frame.recording.filter(|r| r.available) {
+            ui.separator();
+            match &rec.recording {
+                Some(path) => {
+                    let text = RichText::new(format!("● REC {:.1} MB", rec.bytes as f64 / 1e6))
+                        .color(Color32::from_rgb(240, 70, 60));
+                    if ui.button(text).on_hover_text(format!("recording to {path}; click to stop")).clicked()
+                    {
+                        actions.push(UiAction::ToggleRecording);
+                    }
+                }
+                None => {
+                    if ui
+                        .button("record")
+                        .on_hover_text("record from now (replay with `picktwin replay FILE`)")
+                        .clicked()
+                    {
+                        actions.push(UiAction::ToggleRecording);
+                    }
+                }
+            }
+            if let Some(e) = &rec.error {
+                ui.label(RichText::new(e).color(Color32::from_rgb(240, 70, 60)));
+            }
+        }
     });
 }
 
