@@ -38,6 +38,15 @@ pub struct TwinArgs {
     #[arg(long)]
     pub allow_writes: bool,
 
+    /// Watch a gateway instead of polling: mqtt://HOST:PORT/SITE (or mqtts://). Read-only:
+    /// nothing a viewer does reaches a controller.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["controllers", "allow_writes"])]
+    pub source: Option<twin_gateway::BrokerUrl>,
+
+    /// TLS for --source.
+    #[command(flatten)]
+    pub tls: TlsArgs,
+
     /// Simulator seed (when simulating).
     #[arg(long, default_value_t = 1)]
     pub seed: u64,
@@ -127,6 +136,74 @@ pub enum Command {
     /// speed, scrub, jump to alarms and bookmarks). `--at TIME --dump` prints the state at TIME
     /// as JSON lines (like `snapshot`); `--at TIME --screenshot PNG` saves the floor at TIME.
     Replay(ReplayArgs),
+
+    /// Poll the controllers once (one Modbus connection each) and publish the twin's state
+    /// through an MQTT broker for any number of viewers (`picktwin --source mqtt://...`).
+    /// Headless; keeps polling while the broker is down. Never writes to a controller.
+    Gateway(GatewayArgs),
+}
+
+/// TLS files for an `mqtts://` broker.
+#[derive(Debug, Clone, clap::Args)]
+pub struct TlsArgs {
+    /// CA certificate (PEM) that signed the broker's certificate (mqtts://).
+    #[arg(long, value_name = "PEM")]
+    pub ca: Option<PathBuf>,
+
+    /// Client certificate (PEM), for brokers that authenticate clients by certificate.
+    #[arg(long, value_name = "PEM", requires = "client_key")]
+    pub client_cert: Option<PathBuf>,
+
+    /// Client private key (PEM).
+    #[arg(long, value_name = "PEM", requires = "client_cert")]
+    pub client_key: Option<PathBuf>,
+}
+
+/// Arguments of `picktwin gateway`.
+#[derive(Debug, clap::Args)]
+pub struct GatewayArgs {
+    /// Site layout (RON).
+    #[arg(long, value_name = "FILE", default_value = "layouts/demo.ron")]
+    pub layout: PathBuf,
+
+    /// Broker: mqtt://[USER[:PASSWORD]@]HOST:PORT or mqtts://... (a password may come from
+    /// PICKTWIN_MQTT_PASSWORD instead, keeping it out of process lists).
+    #[arg(long, value_name = "URL")]
+    pub broker: twin_gateway::BrokerUrl,
+
+    /// Site name in the topics (picktwin/SITE/v1/...); default: the URL's path, else the
+    /// layout's name.
+    #[arg(long, value_name = "NAME")]
+    pub site: Option<String>,
+
+    /// Poll this controller at HOST:PORT (repeatable); with none, the built-in simulator.
+    #[arg(long = "controller", value_name = "NAME=HOST:PORT", value_parser = parse_controller)]
+    pub controllers: Vec<(String, String)>,
+
+    /// Simulator time acceleration, 1 to 600 (when simulating).
+    #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
+    pub speed: f64,
+
+    /// Simulator seed (when simulating).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Seconds between retained keyframes (a late viewer is complete within one).
+    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    pub keyframe_every: f64,
+
+    /// Also record everything to this file (from its own lossless subscription: a broker
+    /// outage loses nothing here).
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+
+    /// Stop cleanly after this many seconds.
+    #[arg(long = "for", value_name = "SECONDS")]
+    pub run_for: Option<f64>,
+
+    /// TLS.
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }
 
 /// Arguments of `picktwin record`.
@@ -159,6 +236,14 @@ pub struct RecordArgs {
     /// Seconds between keyframes (seek cost vs. file size).
     #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
     pub keyframe_every: f64,
+
+    /// Record from a gateway instead of polling: mqtt://HOST:PORT/SITE (or mqtts://).
+    #[arg(long, value_name = "URL", conflicts_with = "controllers")]
+    pub source: Option<twin_gateway::BrokerUrl>,
+
+    /// TLS for --source.
+    #[command(flatten)]
+    pub tls: TlsArgs,
 }
 
 /// Arguments of `picktwin replay`.

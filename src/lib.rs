@@ -5,6 +5,7 @@
 
 pub mod check_layout;
 pub mod cli;
+pub mod gateway;
 pub mod record;
 pub mod replay;
 pub mod sim;
@@ -25,6 +26,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Snapshot(args)) => snapshot::run(&args),
         Some(Command::Record(args)) => record::run(&args),
         Some(Command::Replay(args)) => replay::run(&args),
+        Some(Command::Gateway(args)) => gateway::run(&args),
     }
 }
 

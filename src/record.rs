@@ -40,12 +40,50 @@ pub fn run(args: &RecordArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
+    // From a gateway: the viewer's messages go straight to the recorder.
+    if let Some(url) = &args.source {
+        let options = match crate::gateway::viewer_options(url, &args.tls, &site.layout.name) {
+            Ok(o) => o,
+            Err(e) => {
+                eprintln!("error: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let viewer =
+            match twin_gateway::Viewer::spawn(site.clone(), options, Some(twin_gateway::Sink::Channel(tx))) {
+                Ok(v) => v,
+                Err(e) => {
+                    eprintln!("error: cannot start the viewer: {e}");
+                    return ExitCode::FAILURE;
+                }
+            };
+        let thread = match RecorderThread::spawn(recorder, rx) {
+            Ok(t) => t,
+            Err(e) => {
+                eprintln!("error: cannot start the recorder: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+        let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build();
+        let stop = Arc::new(AtomicBool::new(false));
+        if let Ok(rt) = &runtime {
+            let signal = stop.clone();
+            rt.spawn(async move {
+                crate::shutdown_signal().await;
+                signal.store(true, Ordering::Relaxed);
+            });
+        }
+        wait(args, &stop, runtime.as_ref().ok());
+        viewer.stop();
+        return finish(thread, Instant::now());
+    }
     // Recording never writes to a controller; the simulator is driven by its own WCS.
-    let Some(mut source) = Source::start(&site, &args.controllers, false, args.speed, args.seed, true) else {
+    let Some(mut source) = Source::start(&site, &args.controllers, false, args.speed, args.seed, 1) else {
         return ExitCode::FAILURE;
     };
     drop(source.link.take_view());
-    let Some(rx) = source.lossless.take() else { return ExitCode::FAILURE };
+    let Some(rx) = source.lossless.pop() else { return ExitCode::FAILURE };
     let thread = match RecorderThread::spawn(recorder, rx) {
         Ok(t) => t,
         Err(e) => {
@@ -63,17 +101,32 @@ pub fn run(args: &RecordArgs) -> ExitCode {
         signal.store(true, Ordering::Relaxed);
     });
     let started = Instant::now();
+    wait(args, &stop, None);
+    // The link first, so the recorder gets everything it sent; then the recorder drains.
+    source.stop();
+    finish(thread, started)
+}
+
+/// Waits for `--for`, a signal, printing the size every 10 s.
+fn wait(args: &RecordArgs, stop: &AtomicBool, runtime: Option<&tokio::runtime::Runtime>) {
+    // A current-thread runtime runs its signal task only while driven.
+    let started = Instant::now();
     let mut last_status = Instant::now();
     while !stop.load(Ordering::Relaxed) && args.run_for.is_none_or(|s| started.elapsed().as_secs_f64() < s) {
-        std::thread::sleep(Duration::from_millis(50));
+        match runtime {
+            Some(rt) => rt.block_on(tokio::time::sleep(Duration::from_millis(50))),
+            None => std::thread::sleep(Duration::from_millis(50)),
+        }
         if last_status.elapsed() >= Duration::from_secs(10) {
             last_status = Instant::now();
             let size = std::fs::metadata(&args.out).map_or(0, |m| m.len());
             println!("recording {:.0} s, {} so far", started.elapsed().as_secs_f64(), bytes(size));
         }
     }
-    // The link first, so the recorder gets everything it sent; then the recorder drains.
-    source.stop();
+}
+
+/// Stops the recorder and prints what it wrote.
+fn finish(thread: RecorderThread, started: Instant) -> ExitCode {
     match thread.stop() {
         Ok(summary) => {
             let files: Vec<String> = summary.files.iter().map(|p| p.display().to_string()).collect();

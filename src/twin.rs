@@ -32,15 +32,15 @@ struct Console {
 }
 
 /// The running data source: the simulator (unless controllers are given) and the link polling
-/// it, with an optional lossless subscriber (the recorder).
+/// it, with lossless subscribers (recorder, gateway) as asked.
 pub struct Source {
     /// The async runtime the simulator and signal handling run on.
     pub runtime: tokio::runtime::Runtime,
     sim: Option<twin_sim::RunningSim>,
     /// The link.
     pub link: Link,
-    /// Every message, never coalesced (when asked for).
-    pub lossless: Option<crossbeam_channel::Receiver<twin_link::LinkMessage>>,
+    /// Subscribers to every message, never coalesced (as many as asked for).
+    pub lossless: Vec<crossbeam_channel::Receiver<twin_link::LinkMessage>>,
 }
 
 impl Source {
@@ -52,7 +52,7 @@ impl Source {
         allow_writes: bool,
         speed: f64,
         seed: u64,
-        lossless: bool,
+        lossless: usize,
     ) -> Option<Self> {
         let mut endpoints = match crate::controller_overrides(site, controllers) {
             Ok(e) => e,
@@ -100,7 +100,7 @@ impl Source {
         for (i, endpoint) in endpoints {
             builder = builder.endpoint(i, endpoint);
         }
-        let lossless = lossless.then(|| builder.lossless());
+        let lossless = (0..lossless).map(|_| builder.lossless()).collect();
         let link = match builder.spawn() {
             Ok(link) => link,
             Err(e) => {
@@ -127,8 +127,11 @@ impl Source {
 pub fn run(args: &TwinArgs) -> ExitCode {
     crate::init_logging();
     let Some(site) = crate::load_site(&args.layout) else { return ExitCode::FAILURE };
+    if let Some(url) = &args.source {
+        return run_viewer(args, site, url);
+    }
     // The window offers a record button: a recorder follows the lossless path from the start.
-    let lossless = !args.headless;
+    let lossless = usize::from(!args.headless);
     let Some(mut source) =
         Source::start(&site, &args.controllers, args.allow_writes, args.speed, args.seed, lossless)
     else {
@@ -139,7 +142,7 @@ pub fn run(args: &TwinArgs) -> ExitCode {
         headless_app(args, site, view, &source.runtime)
     } else {
         let mut app = window_app(args, site.clone(), view);
-        if let Some(rx) = source.lossless.take() {
+        if let Some(rx) = source.lossless.pop() {
             let options = twin_record::RecorderOptions { source: source_label(args), ..Default::default() };
             match twin_record::RecorderSwitch::spawn(site.clone(), rx, options) {
                 Ok(switch) => {
@@ -162,6 +165,79 @@ pub fn run(args: &TwinArgs) -> ExitCode {
     match exit {
         AppExit::Success => ExitCode::SUCCESS,
         AppExit::Error(code) => ExitCode::from(code.get()),
+    }
+}
+
+/// The twin fed by a gateway through a broker (`--source`): no Modbus at all.
+fn run_viewer(args: &TwinArgs, site: Arc<twin_model::Site>, url: &twin_gateway::BrokerUrl) -> ExitCode {
+    let options = match crate::gateway::viewer_options(url, &args.tls, &site.layout.name) {
+        Ok(o) => o,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("error: cannot start the async runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let (tx, view) = twin_link::view_channel(64);
+    let label = format!("{} (read-only)", options.broker);
+    let viewer = match twin_gateway::Viewer::spawn(site.clone(), options, Some(twin_gateway::Sink::View(tx)))
+    {
+        Ok(v) => v,
+        Err(e) => {
+            eprintln!("error: cannot start the viewer: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    tracing::info!("watching {label}");
+    let mut app = if args.headless {
+        headless_app(args, site, view, &runtime)
+    } else {
+        let mut app = window_app(args, site, view);
+        app.insert_resource(twin_overlay::OverlaySource(label.clone()));
+        app
+    };
+    app.insert_resource(MqttSource { viewer, label, last: None })
+        .add_systems(bevy::prelude::Update, show_source_lag);
+    let exit = app.run();
+    match exit {
+        AppExit::Success => ExitCode::SUCCESS,
+        AppExit::Error(code) => ExitCode::from(code.get()),
+    }
+}
+
+/// The viewer feeding this twin.
+#[derive(Resource)]
+struct MqttSource {
+    viewer: twin_gateway::Viewer,
+    label: String,
+    last: Option<Instant>,
+}
+
+/// Puts the broker, the gateway's state and the lag in the overlay's top bar (twice a second),
+/// and logs a refusal (wrong layout, wire version) once.
+fn show_source_lag(mut source: ResMut<MqttSource>, overlay: Option<ResMut<twin_overlay::OverlaySource>>) {
+    if source.last.is_some_and(|t| t.elapsed() < Duration::from_millis(500)) {
+        return;
+    }
+    source.last = Some(Instant::now());
+    let s = source.viewer.stats();
+    let state = match (&s.refused, s.connected, s.gateway_online) {
+        (Some(why), _, _) => format!("REFUSED: {why}"),
+        (None, false, _) => "broker unreachable".to_owned(),
+        (None, true, Some(false)) => "gateway offline".to_owned(),
+        (None, true, _) => s.lag_ms.map_or("waiting for the keyframe".to_owned(), |l| format!("lag {l} ms")),
+    };
+    let text = format!("{} — {state}", source.label);
+    if let Some(mut o) = overlay
+        && o.0 != text
+    {
+        o.0 = text;
     }
 }
 

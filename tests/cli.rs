@@ -412,3 +412,50 @@ fn record_for_a_while_then_replay_dumps_the_floor_at_a_moment() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stderr).contains("long"), "{}", text(&out.stderr));
 }
+
+#[test]
+fn a_gateway_process_feeds_a_headless_viewer_through_mosquitto() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+    let mut broker = Command::new("mosquitto")
+        .args(["-p", &port.to_string()])
+        .stdout(std::process::Stdio::null())
+        .stderr(std::process::Stdio::null())
+        .spawn()
+        .expect("mosquitto is installed");
+    wait_for_port(&format!("127.0.0.1:{port}"));
+    let url = format!("mqtt://127.0.0.1:{port}/demo");
+    let gateway = Command::new(env!("CARGO_BIN_EXE_picktwin"))
+        .args(["gateway", "--layout", "layouts/demo.ron", "--broker", &url, "--speed", "120", "--for", "8"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(std::time::Duration::from_secs(2));
+    let out = picktwin(&[
+        "--layout",
+        "layouts/demo.ron",
+        "--source",
+        &url,
+        "--headless",
+        "--for",
+        "4",
+        "--status-every",
+        "1",
+    ]);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{stdout}{}", text(&out.stderr));
+    // The viewer's status line shows the simulated floor it received: three pickers and the link
+    // health of the controller, read from the broker.
+    let last = stdout.lines().rev().find(|l| l.starts_with("modules:")).unwrap_or_else(|| panic!("{stdout}"));
+    assert!(last.contains("ptl-1 ok"), "{last}");
+    // Refusing to write is structural: --source cannot be combined with writes.
+    let out = picktwin(&["--source", &url, "--allow-writes", "--headless", "--for", "1"]);
+    assert_eq!(out.status.code(), Some(2), "clap refuses the combination");
+    let gw = gateway.wait_with_output().unwrap();
+    let gw_out = text(&gw.stdout);
+    assert!(gw.status.success(), "{gw_out}{}", text(&gw.stderr));
+    assert!(gw_out.contains("broker connected") && gw_out.contains("delta batches"), "{gw_out}");
+    let _ = broker.kill();
+    let _ = broker.wait();
+}

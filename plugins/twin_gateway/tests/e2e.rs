@@ -1,0 +1,353 @@
+//! End to end through a real Mosquitto on loopback: simulator → link → gateway → broker →
+//! viewers, compared module by module with a direct `snapshot` of the simulator; a broker
+//! restart mid-shift; a viewer with the wrong layout refusing.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::process::{Child, Command, Stdio};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use twin_gateway::{BrokerUrl, GatewayOptions, GatewayStats, Viewer, ViewerOptions};
+use twin_link::Link;
+use twin_model::Site;
+use twin_model::codes;
+use twin_sim::{Listen, RunningSim, SimConfig, SimOptions};
+
+fn layout(name: &str) -> Arc<Site> {
+    let path = format!("{}/../../layouts/{name}", env!("CARGO_MANIFEST_DIR"));
+    Arc::new(Site::load(path).unwrap_or_else(|e| panic!("{e}")))
+}
+
+fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+/// Mosquitto on loopback (local-only mode: anonymous, 127.0.0.1).
+struct Broker {
+    child: Child,
+    port: u16,
+}
+
+impl Broker {
+    fn start(port: u16) -> Self {
+        let child = Command::new("mosquitto")
+            .args(["-p", &port.to_string()])
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("mosquitto is installed (.ci/run installs it: apt-get install mosquitto)");
+        let deadline = Instant::now() + Duration::from_secs(5);
+        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+            assert!(Instant::now() < deadline, "mosquitto did not start on port {port}");
+            std::thread::sleep(Duration::from_millis(20));
+        }
+        Self { child, port }
+    }
+
+    fn url(&self) -> BrokerUrl {
+        format!("mqtt://127.0.0.1:{}/test", self.port).parse().unwrap()
+    }
+}
+
+impl Drop for Broker {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+struct Gateway {
+    rt: tokio::runtime::Runtime,
+    sim: Option<RunningSim>,
+    link: Option<Link>,
+    stop: Arc<AtomicBool>,
+    stats: Arc<Mutex<GatewayStats>>,
+    task: Option<tokio::task::JoinHandle<()>>,
+}
+
+impl Gateway {
+    fn start(site: &Arc<Site>, broker: BrokerUrl, orders_per_day: f64) -> Self {
+        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
+        let config = SimConfig { seed: 9, orders_per_day, ..SimConfig::default() };
+        let addr = SocketAddr::from(([127, 0, 0, 1], 0));
+        let sim = rt
+            .block_on(twin_sim::start(
+                site.clone(),
+                SimOptions { listen: Listen::Base(addr), speed: 60.0, config },
+            ))
+            .unwrap();
+        let mut builder = Link::builder(site.clone()).endpoint(0, sim.addresses()[0].to_string());
+        let rx = builder.lossless();
+        let mut link = builder.spawn().unwrap();
+        drop(link.take_view());
+        let stop = Arc::new(AtomicBool::new(false));
+        let stats = Arc::new(Mutex::new(GatewayStats::default()));
+        let mut options = GatewayOptions::new(broker, "test".into());
+        options.keyframe_every = Duration::from_secs(2);
+        let task =
+            rt.spawn(twin_gateway::gateway::run(site.clone(), rx, options, stats.clone(), stop.clone()));
+        Self { rt, sim: Some(sim), link: Some(link), stop, stats, task: Some(task) }
+    }
+
+    fn stats(&self) -> GatewayStats {
+        self.stats.lock().unwrap().clone()
+    }
+
+    fn sim(&self) -> &RunningSim {
+        self.sim.as_ref().unwrap()
+    }
+}
+
+impl Drop for Gateway {
+    fn drop(&mut self) {
+        self.stop.store(true, Ordering::Relaxed);
+        if let Some(l) = self.link.take() {
+            l.stop();
+        }
+        if let Some(t) = self.task.take() {
+            let _ = self.rt.block_on(t);
+        }
+        if let Some(s) = self.sim.take() {
+            self.rt.block_on(s.shutdown());
+        }
+    }
+}
+
+fn light(sim: &RunningSim, address: u16, quantity: u16, seq: u16) {
+    let mut c = sim.controllers()[0].lock().unwrap();
+    let mut block = vec![0u16; 12];
+    block[0] = codes::Mode::Pick as u16;
+    block[1] = quantity;
+    codes::text_to_registers("E2E", &mut block[2..6]);
+    block[6] = 2;
+    block[11] = seq;
+    c.write_registers(100 + 12 * address, &block, 123).unwrap();
+}
+
+fn until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + limit;
+    while Instant::now() < deadline {
+        if cond() {
+            return true;
+        }
+        std::thread::sleep(Duration::from_millis(50));
+    }
+    cond()
+}
+
+fn viewer(site: &Arc<Site>, broker: &Broker) -> Viewer {
+    Viewer::spawn(
+        site.clone(),
+        ViewerOptions { broker: broker.url(), site: "test".into(), ca_pem: None, client_auth: None },
+        None,
+    )
+    .unwrap()
+}
+
+/// Module by module: the viewer's modules equal a direct poll of the simulator.
+fn matches_snapshot(site: &Site, viewer: &Viewer, gateway: &Gateway) -> bool {
+    let endpoints: HashMap<usize, String> = HashMap::from([(0, gateway.sim().addresses()[0].to_string())]);
+    let snap = gateway.rt.block_on(twin_link::snapshot(site, &endpoints, Duration::from_secs(2))).unwrap();
+    let state = viewer.state();
+    snap.modules.iter().zip(&state.modules).all(|(a, b)| {
+        // `stale` is the link's own mark, not a controller register.
+        twin_link::ModuleReading { stale: false, ..*a } == twin_link::ModuleReading { stale: false, ..*b }
+    })
+}
+
+#[test]
+fn two_viewers_agree_with_a_direct_snapshot_and_late_joiners_start_from_the_keyframe() {
+    let site = layout("demo.ron");
+    let broker = Broker::start(free_port());
+    let gateway = Gateway::start(&site, broker.url(), 0.0);
+    let first = viewer(&site, &broker);
+    assert!(
+        until(Duration::from_secs(10), || gateway.stats().connected && first.stats().keyframes > 0),
+        "{:?}",
+        first.stats()
+    );
+    for (k, address) in [3u16, 17, 42, 101].into_iter().enumerate() {
+        light(gateway.sim(), address, 10 + k as u16, 1);
+    }
+    // A late joiner, after the lights: complete from the retained keyframe within one period.
+    std::thread::sleep(Duration::from_millis(600));
+    let late = viewer(&site, &broker);
+    assert!(until(Duration::from_secs(6), || late.stats().keyframes > 0));
+    for v in [&first, &late] {
+        assert!(
+            until(Duration::from_secs(6), || matches_snapshot(&site, v, &gateway)),
+            "viewer differs from the simulator"
+        );
+        let lit = v.state().modules.iter().filter(|m| m.mode == codes::Mode::Pick as u16).count();
+        assert_eq!(lit, 4);
+        assert!(v.stats().refused.is_none());
+    }
+    assert_eq!(first.stats().gateway_online, Some(true));
+    assert!(first.stats().batches > 0 && first.stats().lag_ms.is_some());
+}
+
+#[test]
+fn a_broker_restart_mid_shift_recovers_viewers_in_order() {
+    let site = layout("demo.ron");
+    let port = free_port();
+    let mut broker = Broker::start(port);
+    let gateway = Gateway::start(&site, broker.url(), 4000.0);
+    let v = viewer(&site, &broker);
+    assert!(until(Duration::from_secs(10), || v.stats().keyframes > 0));
+    drop(broker);
+    assert!(until(Duration::from_secs(5), || !gateway.stats().connected), "the gateway noticed");
+    // The link keeps polling while the broker is down: changes are coalesced, not lost.
+    light(gateway.sim(), 7, 77, 5);
+    std::thread::sleep(Duration::from_secs(2));
+    broker = Broker::start(port);
+    assert!(
+        until(Duration::from_secs(15), || gateway.stats().connected && gateway.stats().reconnects >= 1),
+        "{:?}",
+        gateway.stats()
+    );
+    assert!(until(Duration::from_secs(15), || v.stats().connected
+        && v.state().modules[site.module_at(0, 7).unwrap() as usize].quantity == 77));
+    let s = gateway.stats();
+    assert!(s.coalesced > 0, "{s:?}");
+    // With the floor moving, the viewer converges on the simulator again.
+    assert!(until(Duration::from_secs(10), || matches_snapshot(&site, &v, &gateway)));
+    drop(broker);
+}
+
+#[test]
+fn a_viewer_with_another_layout_refuses_with_a_clear_message() {
+    let site = layout("demo.ron");
+    let broker = Broker::start(free_port());
+    let _gateway = Gateway::start(&site, broker.url(), 0.0);
+    let wrong = viewer(&layout("pharma_dc.ron"), &broker);
+    assert!(until(Duration::from_secs(10), || wrong.stats().refused.is_some()));
+    let text = wrong.stats().refused.unwrap();
+    assert!(text.contains("layout id") && text.contains("open the viewer with the layout"), "{text}");
+    assert!(wrong.state().modules.iter().all(|m| m.mode == 0), "nothing applied");
+}
+
+/// Runs a command, panicking with its stderr if it fails.
+fn sh(cmd: &mut Command) {
+    let out = cmd.output().expect("runs");
+    assert!(out.status.success(), "{:?}: {}", cmd, String::from_utf8_lossy(&out.stderr));
+}
+
+#[test]
+fn tls_and_a_password_reach_the_broker() {
+    // A CA, a server certificate for 127.0.0.1 signed by it, a password file: a production-like
+    // Mosquitto listener on loopback.
+    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("mqtt-tls");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let p = |n: &str| dir.join(n).to_str().unwrap().to_owned();
+    sh(Command::new("openssl")
+        .args([
+            "req",
+            "-x509",
+            "-newkey",
+            "rsa:2048",
+            "-nodes",
+            "-days",
+            "2",
+            "-subj",
+            "/CN=picktwin test CA",
+        ])
+        .args(["-keyout", &p("ca.key"), "-out", &p("ca.pem")]));
+    sh(Command::new("openssl").args([
+        "req",
+        "-newkey",
+        "rsa:2048",
+        "-nodes",
+        "-subj",
+        "/CN=127.0.0.1",
+        "-keyout",
+        &p("server.key"),
+        "-out",
+        &p("server.csr"),
+    ]));
+    std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\n").unwrap();
+    sh(Command::new("openssl")
+        .args([
+            "x509",
+            "-req",
+            "-days",
+            "2",
+            "-in",
+            &p("server.csr"),
+            "-CA",
+            &p("ca.pem"),
+            "-CAkey",
+            &p("ca.key"),
+        ])
+        .args(["-CAcreateserial", "-extfile", &p("ext.cnf"), "-out", &p("server.pem")]));
+    sh(Command::new("mosquitto_passwd").args(["-b", "-c", &p("passwd"), "gw", "s3cret"]));
+    let port = free_port();
+    // Started as root, Mosquitto would switch to its own user, who cannot read these files.
+    let me = String::from_utf8(Command::new("id").arg("-un").output().unwrap().stdout).unwrap();
+    let conf = format!(
+        "user {}\nlistener {port} 127.0.0.1\ncafile {}\ncertfile {}\nkeyfile {}\nallow_anonymous false\npassword_file {}\n",
+        me.trim(),
+        p("ca.pem"),
+        p("server.pem"),
+        p("server.key"),
+        p("passwd")
+    );
+    std::fs::write(dir.join("mosquitto.conf"), conf).unwrap();
+    let child = Command::new("mosquitto")
+        .args(["-c", &p("mosquitto.conf")])
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .spawn()
+        .unwrap();
+    let deadline = Instant::now() + Duration::from_secs(5);
+    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
+        assert!(Instant::now() < deadline, "mosquitto (TLS) did not start");
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    let broker = Broker { child, port };
+    let site = layout("demo.ron");
+    let url: BrokerUrl = format!("mqtts://gw:s3cret@127.0.0.1:{port}/test").parse().unwrap();
+    let ca = std::fs::read(dir.join("ca.pem")).unwrap();
+
+    let gateway_stats = Arc::new(Mutex::new(GatewayStats::default()));
+    let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
+    let (tx, rx) = crossbeam_channel::unbounded();
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut options = GatewayOptions::new(url.clone(), "test".into());
+    options.ca_pem = Some(ca.clone());
+    let task =
+        rt.spawn(twin_gateway::gateway::run(site.clone(), rx, options, gateway_stats.clone(), stop.clone()));
+    let order = twin_link::OrderSlot { order_id: 4242, status: 1, ..Default::default() };
+    assert!(
+        until(Duration::from_secs(10), || gateway_stats.lock().unwrap().connected),
+        "{:?}",
+        gateway_stats.lock().unwrap()
+    );
+    tx.send(twin_link::LinkMessage::Order { slot: 1, order }).unwrap();
+
+    let v = Viewer::spawn(
+        site.clone(),
+        ViewerOptions { broker: url.clone(), site: "test".into(), ca_pem: Some(ca), client_auth: None },
+        None,
+    )
+    .unwrap();
+    assert!(until(Duration::from_secs(10), || v.state().orders[1].order_id == 4242), "{:?}", v.stats());
+
+    // A wrong password is refused by the broker: the viewer reports it and stays unconnected.
+    let bad: BrokerUrl = format!("mqtts://gw:wrong@127.0.0.1:{port}/test").parse().unwrap();
+    let ca = std::fs::read(dir.join("ca.pem")).unwrap();
+    let refused = Viewer::spawn(
+        site,
+        ViewerOptions { broker: bad, site: "test".into(), ca_pem: Some(ca), client_auth: None },
+        None,
+    )
+    .unwrap();
+    assert!(until(Duration::from_secs(10), || refused.stats().last_error.is_some()));
+    assert!(!refused.stats().connected);
+    stop.store(true, Ordering::Relaxed);
+    drop(tx);
+    let _ = rt.block_on(task);
+    drop(broker);
+}
