@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use twin_gateway::{BrokerUrl, GatewayOptions, GatewayStats, ViewerOptions};
+use twin_gateway::{BrokerUrl, Connection, GatewayOptions, GatewayStats, ViewerOptions};
 use twin_record::{Recorder, RecorderOptions, RecorderThread};
 
 use crate::cli::{GatewayArgs, TlsArgs};
@@ -34,30 +34,40 @@ pub fn with_password(mut url: BrokerUrl) -> BrokerUrl {
     url
 }
 
-/// A site name from the URL's path or the layout's name (lower case, `-` for the rest).
+/// A name for topics and files: lower case ASCII letters and digits, `-` for the rest.
+pub fn slug(name: &str) -> String {
+    name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect()
+}
+
+/// A site name from the URL's path or the layout's name ([`slug`]).
 pub fn site_name(url: &BrokerUrl, given: Option<&str>, layout_name: &str) -> String {
-    given.map(str::to_owned).or_else(|| url.site.clone()).unwrap_or_else(|| {
-        layout_name
-            .chars()
-            .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
-            .collect()
-    })
+    given.map(str::to_owned).or_else(|| url.site.clone()).unwrap_or_else(|| slug(layout_name))
+}
+
+/// Where to connect: the URL (password from the environment if needed), the site name, TLS.
+pub fn connection(
+    url: &BrokerUrl,
+    tls: &TlsArgs,
+    site: Option<&str>,
+    layout_name: &str,
+) -> Result<Connection, String> {
+    let (ca_pem, client_auth) = read_tls(tls)?;
+    let broker = with_password(url.clone());
+    let site = site_name(&broker, site, layout_name);
+    Ok(Connection { broker, site, ca_pem, client_auth })
 }
 
 /// Viewer options for `--source URL`.
 pub fn viewer_options(url: &BrokerUrl, tls: &TlsArgs, layout_name: &str) -> Result<ViewerOptions, String> {
-    let (ca_pem, client_auth) = read_tls(tls)?;
-    let broker = with_password(url.clone());
-    let site = site_name(&broker, None, layout_name);
-    Ok(ViewerOptions { broker, site, ca_pem, client_auth })
+    connection(url, tls, None, layout_name)
 }
 
 /// Runs the gateway until `--for`, Ctrl-C or SIGTERM.
 pub fn run(args: &GatewayArgs) -> ExitCode {
     crate::init_logging();
     let Some(site) = crate::load_site(&args.layout) else { return ExitCode::FAILURE };
-    let (ca_pem, client_auth) = match read_tls(&args.tls) {
-        Ok(t) => t,
+    let connection = match connection(&args.broker, &args.tls, args.site.as_deref(), &site.layout.name) {
+        Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
             return ExitCode::FAILURE;
@@ -67,8 +77,7 @@ pub fn run(args: &GatewayArgs) -> ExitCode {
         eprintln!("error: --keyframe-every must be at least 0.5 seconds");
         return ExitCode::FAILURE;
     }
-    let broker = with_password(args.broker.clone());
-    let name = site_name(&broker, args.site.as_deref(), &site.layout.name);
+    let (broker, name) = (connection.broker.clone(), connection.site.clone());
     let recorder = match &args.record {
         Some(path) => {
             let options = RecorderOptions { source: format!("gateway {name}"), ..RecorderOptions::default() };
@@ -89,8 +98,9 @@ pub fn run(args: &GatewayArgs) -> ExitCode {
         return ExitCode::FAILURE;
     };
     drop(source.link.take_view());
-    let recording = match (recorder, source.lossless.pop()) {
-        (Some(r), Some(rx)) => match RecorderThread::spawn(r, rx) {
+    // The recorder takes the second subscription, when there is one.
+    let recording = match recorder.zip(if subscribers > 1 { source.lossless.pop() } else { None }) {
+        Some((r, rx)) => match RecorderThread::spawn(r, rx) {
             Ok(t) => Some(t),
             Err(e) => {
                 eprintln!("error: cannot start the recorder: {e}");
@@ -98,16 +108,10 @@ pub fn run(args: &GatewayArgs) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         },
-        (None, Some(rx)) => {
-            source.lossless.push(rx);
-            None
-        }
-        _ => None,
+        None => None,
     };
     let Some(rx) = source.lossless.pop() else { return ExitCode::FAILURE };
-    let mut options = GatewayOptions::new(broker.clone(), name.clone());
-    options.ca_pem = ca_pem;
-    options.client_auth = client_auth;
+    let mut options = GatewayOptions::new(connection);
     options.keyframe_every = Duration::from_secs_f64(args.keyframe_every);
     let stats = Arc::new(Mutex::new(GatewayStats::default()));
     let stop = Arc::new(AtomicBool::new(false));

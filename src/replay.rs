@@ -208,7 +208,8 @@ impl Replay {
         playing: bool,
         path: &Path,
     ) -> Result<Self, RecordError> {
-        let (start, mut cursor) = rec.state_at(0)?;
+        let (start, at_start) = rec.state_at(0)?;
+        let mut cursor = at_start.clone();
         let mut ops = Ops::new(OpsConfig::default());
         let mut feeder = LinkFeeder::default();
         for m in start.messages() {
@@ -233,11 +234,10 @@ impl Replay {
                 }
             })
             .unwrap_or_default();
-        let (_, cursor) = rec.state_at(0)?;
         Ok(Self {
             rec,
             tx,
-            cursor,
+            cursor: at_start,
             t: at_ms as f64,
             speed,
             playing,

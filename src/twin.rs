@@ -272,11 +272,7 @@ fn sync_recorder(mut control: ResMut<twin_overlay::RecordingControl>, recorder: 
         if control.recording.is_some() {
             recorder.switch.stop();
         } else {
-            let slug: String = recorder
-                .site
-                .chars()
-                .map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' })
-                .collect();
+            let slug = crate::gateway::slug(&recorder.site);
             let secs =
                 std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
             recorder

@@ -19,9 +19,9 @@ use twin_record::{TwinState, layout_id};
 
 use crate::wire::{Body, BrokerUrl, Envelope, Topics, WIRE_VERSION, encode};
 
-/// Gateway settings.
+/// Where a gateway or viewer connects: the broker, the site's topics, TLS material.
 #[derive(Debug, Clone)]
-pub struct GatewayOptions {
+pub struct Connection {
     /// Broker.
     pub broker: BrokerUrl,
     /// Site name in the topics.
@@ -30,6 +30,64 @@ pub struct GatewayOptions {
     pub ca_pem: Option<Vec<u8>>,
     /// Client certificate and key (PEM) for brokers that require them.
     pub client_auth: Option<(Vec<u8>, Vec<u8>)>,
+}
+
+impl Connection {
+    /// MQTT options: credentials, TLS, keep-alive, large packets (keyframes).
+    pub fn mqtt_options(&self, client_id: &str) -> MqttOptions {
+        let url = &self.broker;
+        let mut o = MqttOptions::new(client_id, url.host.clone(), url.port);
+        o.set_keep_alive(Duration::from_secs(10))
+            .set_max_packet_size(64 << 20, 64 << 20)
+            .set_clean_session(true);
+        if let Some(user) = &url.username {
+            o.set_credentials(user.clone(), url.password.clone().unwrap_or_default());
+        }
+        if url.tls {
+            // rustls with the ring provider: installed once per process.
+            let _ = rustls::crypto::ring::default_provider().install_default();
+            o.set_transport(Transport::tls(
+                self.ca_pem.clone().unwrap_or_default(),
+                self.client_auth.clone(),
+                None,
+            ));
+        }
+        o
+    }
+
+    /// The site's topics.
+    pub fn topics(&self) -> Topics {
+        Topics::new(&self.site)
+    }
+}
+
+/// Reconnection pacing shared by the gateway and viewers: 200 ms, doubling to 5 s.
+pub(crate) struct Backoff(Duration);
+
+impl Backoff {
+    const FIRST: Duration = Duration::from_millis(200);
+
+    pub(crate) fn new() -> Self {
+        Self(Self::FIRST)
+    }
+
+    /// After a successful connection.
+    pub(crate) fn reset(&mut self) {
+        self.0 = Self::FIRST;
+    }
+
+    /// Waits before the next attempt, longer each time.
+    pub(crate) async fn wait(&mut self) {
+        tokio::time::sleep(self.0).await;
+        self.0 = (self.0 * 2).min(Duration::from_secs(5));
+    }
+}
+
+/// Gateway settings.
+#[derive(Debug, Clone)]
+pub struct GatewayOptions {
+    /// Broker, site, TLS.
+    pub connection: Connection,
     /// Time between delta batches.
     pub batch_every: Duration,
     /// Time between keyframes.
@@ -39,13 +97,10 @@ pub struct GatewayOptions {
 }
 
 impl GatewayOptions {
-    /// Defaults for a broker and site.
-    pub fn new(broker: BrokerUrl, site: String) -> Self {
+    /// Defaults for a connection.
+    pub fn new(connection: Connection) -> Self {
         Self {
-            broker,
-            site,
-            ca_pem: None,
-            client_auth: None,
+            connection,
             batch_every: Duration::from_millis(100),
             keyframe_every: Duration::from_secs(10),
             max_held_events: 10_000,
@@ -76,26 +131,6 @@ fn now_ms() -> u64 {
     SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
-/// MQTT options for a broker URL: credentials, TLS, keep-alive, large packets (keyframes).
-pub fn mqtt_options(
-    url: &BrokerUrl,
-    client_id: &str,
-    ca_pem: Option<&[u8]>,
-    client_auth: Option<&(Vec<u8>, Vec<u8>)>,
-) -> MqttOptions {
-    let mut o = MqttOptions::new(client_id, url.host.clone(), url.port);
-    o.set_keep_alive(Duration::from_secs(10)).set_max_packet_size(64 << 20, 64 << 20).set_clean_session(true);
-    if let Some(user) = &url.username {
-        o.set_credentials(user.clone(), url.password.clone().unwrap_or_default());
-    }
-    if url.tls {
-        // rustls with the ring provider: installed once per process.
-        let _ = rustls::crypto::ring::default_provider().install_default();
-        o.set_transport(Transport::tls(ca_pem.unwrap_or_default().to_vec(), client_auth.cloned(), None));
-    }
-    o
-}
-
 /// Runs the gateway until `stop` is set or `rx` closes. Call inside a tokio runtime.
 pub async fn run(
     site: Arc<Site>,
@@ -104,11 +139,11 @@ pub async fn run(
     stats: Arc<Mutex<GatewayStats>>,
     stop: Arc<AtomicBool>,
 ) {
-    let topics = Topics::new(&options.site);
+    let conn = &options.connection;
+    let topics = conn.topics();
     let epoch = now_ms();
-    let client_id = format!("picktwin-gateway-{}-{epoch}", options.site);
-    let mut mqtt =
-        mqtt_options(&options.broker, &client_id, options.ca_pem.as_deref(), options.client_auth.as_ref());
+    let client_id = format!("picktwin-gateway-{}-{epoch}", conn.site);
+    let mut mqtt = conn.mqtt_options(&client_id);
     mqtt.set_last_will(LastWill::new(&topics.status, "offline", QoS::AtLeastOnce, true));
     let (client, mut eventloop) = AsyncClient::new(mqtt, 1024);
     let layout = layout_id(&site);
@@ -137,7 +172,7 @@ pub async fn run(
     let mut seq = 0u64;
     let mut connected = false;
     let mut ever_connected = false;
-    let mut backoff = Duration::from_millis(200);
+    let mut backoff = Backoff::new();
     let mut batch_tick = tokio::time::interval(options.batch_every);
     let mut key_tick = tokio::time::interval(options.keyframe_every);
     batch_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -164,9 +199,9 @@ pub async fn run(
             event = eventloop.poll() => match event {
                 Ok(Event::Incoming(Packet::ConnAck(_))) => {
                     connected = true;
-                    backoff = Duration::from_millis(200);
+                    backoff.reset();
                     if ever_connected {
-                        tracing::info!("broker {} reachable again", options.broker);
+                        tracing::info!("broker {} reachable again", conn.broker);
                     }
                     let reconnect = ever_connected;
                     ever_connected = true;
@@ -188,7 +223,7 @@ pub async fn run(
                 Ok(_) => {}
                 Err(e) => {
                     if connected || !ever_connected {
-                        tracing::warn!("broker {}: {e}; retrying with backoff, the link keeps polling", options.broker);
+                        tracing::warn!("broker {}: {e}; retrying with backoff, the link keeps polling", conn.broker);
                     }
                     connected = false;
                     let text = e.to_string();
@@ -196,8 +231,7 @@ pub async fn run(
                         s.connected = false;
                         s.last_error = Some(text.clone());
                     });
-                    tokio::time::sleep(backoff).await;
-                    backoff = (backoff * 2).min(Duration::from_secs(5));
+                    backoff.wait().await;
                 }
             },
             msg = link_rx.recv() => {

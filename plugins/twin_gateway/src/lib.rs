@@ -6,6 +6,6 @@ pub mod gateway;
 pub mod viewer;
 pub mod wire;
 
-pub use gateway::{GatewayOptions, GatewayStats};
+pub use gateway::{Connection, GatewayOptions, GatewayStats};
 pub use viewer::{Sink, Viewer, ViewerOptions, ViewerStats};
 pub use wire::{BrokerUrl, Topics};

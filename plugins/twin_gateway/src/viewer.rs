@@ -19,21 +19,11 @@ use twin_link::{LinkMessage, ViewSender};
 use twin_model::Site;
 use twin_record::{TwinState, layout_id};
 
-use crate::gateway::mqtt_options;
-use crate::wire::{Body, BrokerUrl, Envelope, Topics, decode};
+use crate::gateway::{Backoff, Connection};
+use crate::wire::{Body, Envelope, decode};
 
-/// Viewer settings.
-#[derive(Debug, Clone)]
-pub struct ViewerOptions {
-    /// Broker.
-    pub broker: BrokerUrl,
-    /// Site name in the topics.
-    pub site: String,
-    /// CA certificate (PEM) for `mqtts://`.
-    pub ca_pem: Option<Vec<u8>>,
-    /// Client certificate and key (PEM).
-    pub client_auth: Option<(Vec<u8>, Vec<u8>)>,
-}
+/// Viewer settings: where to connect (a viewer needs nothing else).
+pub type ViewerOptions = Connection;
 
 /// What the viewer sees.
 #[derive(Debug, Clone, Default, PartialEq)]
@@ -228,9 +218,9 @@ async fn run(
     state: Arc<Mutex<TwinState>>,
     stop: Arc<AtomicBool>,
 ) {
-    let topics = Topics::new(&options.site);
+    let topics = options.topics();
     let id = format!("picktwin-viewer-{}-{}", std::process::id(), now_ms() % 1_000_000);
-    let mqtt = mqtt_options(&options.broker, &id, options.ca_pem.as_deref(), options.client_auth.as_ref());
+    let mqtt = options.mqtt_options(&id);
     let (client, mut eventloop) = AsyncClient::new(mqtt, 64);
     let mut applier = Applier { layout: layout_id(&site), epoch: None, applied: 0, early: VecDeque::new() };
     let update = |f: &mut dyn FnMut(&mut ViewerStats)| {
@@ -238,7 +228,7 @@ async fn run(
             f(&mut s);
         }
     };
-    let mut backoff = Duration::from_millis(200);
+    let mut backoff = Backoff::new();
     let mut refused = false;
     while !stop.load(Ordering::Relaxed) {
         let event = match tokio::time::timeout(Duration::from_millis(200), eventloop.poll()).await {
@@ -247,7 +237,7 @@ async fn run(
         };
         match event {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                backoff = Duration::from_millis(200);
+                backoff.reset();
                 update(&mut |s| s.connected = true);
                 for t in [&topics.keyframe, &topics.deltas, &topics.status] {
                     let _ = client.try_subscribe(t.clone(), QoS::AtLeastOnce);
@@ -284,27 +274,31 @@ async fn run(
                     }
                 };
                 let Ok(mut mirror) = state.lock() else { return };
-                let mut push = |m: &LinkMessage, mirror: &mut TwinState| {
+                // One message to the mirror and the view.
+                fn push(m: &LinkMessage, mirror: &mut TwinState, sink: &mut Option<Sink>) {
                     mirror.apply(m);
                     if let Some(tx) = sink.as_mut() {
                         tx.push(m);
                     }
-                };
+                }
                 let (keyframe, gap) = match apply {
                     Apply::Nothing => (false, false),
                     Apply::Keyframe(k, after) => {
-                        for m in k.messages() {
-                            push(&m, &mut mirror);
+                        // The view gets the state as messages; the mirror is replaced whole.
+                        if let Some(tx) = sink.as_mut() {
+                            for m in k.messages() {
+                                tx.push(&m);
+                            }
                         }
                         *mirror = k;
                         for m in &after {
-                            push(m, &mut mirror);
+                            push(m, &mut mirror, &mut sink);
                         }
                         (true, false)
                     }
                     Apply::Deltas(items, gap) => {
                         for m in &items {
-                            push(m, &mut mirror);
+                            push(m, &mut mirror, &mut sink);
                         }
                         (false, gap)
                     }
@@ -331,8 +325,7 @@ async fn run(
                     s.connected = false;
                     s.last_error = Some(text.clone());
                 });
-                tokio::time::sleep(backoff).await;
-                backoff = (backoff * 2).min(Duration::from_secs(5));
+                backoff.wait().await;
             }
         }
     }

@@ -9,7 +9,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use twin_gateway::{BrokerUrl, GatewayOptions, GatewayStats, Viewer, ViewerOptions};
+use twin_gateway::{BrokerUrl, Connection, GatewayOptions, GatewayStats, Viewer, ViewerOptions};
 use twin_link::Link;
 use twin_model::Site;
 use twin_model::codes;
@@ -84,7 +84,8 @@ impl Gateway {
         drop(link.take_view());
         let stop = Arc::new(AtomicBool::new(false));
         let stats = Arc::new(Mutex::new(GatewayStats::default()));
-        let mut options = GatewayOptions::new(broker, "test".into());
+        let mut options =
+            GatewayOptions::new(Connection { broker, site: "test".into(), ca_pem: None, client_auth: None });
         options.keyframe_every = Duration::from_secs(2);
         let task =
             rt.spawn(twin_gateway::gateway::run(site.clone(), rx, options, stats.clone(), stop.clone()));
@@ -315,8 +316,9 @@ fn tls_and_a_password_reach_the_broker() {
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(1).enable_all().build().unwrap();
     let (tx, rx) = crossbeam_channel::unbounded();
     let stop = Arc::new(AtomicBool::new(false));
-    let mut options = GatewayOptions::new(url.clone(), "test".into());
-    options.ca_pem = Some(ca.clone());
+    let connection =
+        Connection { broker: url.clone(), site: "test".into(), ca_pem: Some(ca.clone()), client_auth: None };
+    let options = GatewayOptions::new(connection);
     let task =
         rt.spawn(twin_gateway::gateway::run(site.clone(), rx, options, gateway_stats.clone(), stop.clone()));
     let order = twin_link::OrderSlot { order_id: 4242, status: 1, ..Default::default() };

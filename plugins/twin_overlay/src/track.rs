@@ -8,7 +8,6 @@ use twin_link::{
     ControllerDisconnected, ControllerHealth, LightModule, LinkHealth, ModbusException, OrderBoard,
     OrderSlot, Picker,
 };
-use twin_model::codes::PickerState;
 
 use crate::OpsModel;
 use crate::OverlaySystems;
@@ -59,17 +58,7 @@ fn track_link(
         Some(c) => f64::from(c),
         None => ops.now(),
     };
-    let mut counts = PickerCounts::default();
-    for p in &pickers {
-        match PickerState::from_register(p.reading.state) {
-            Some(PickerState::Walking | PickerState::Picking | PickerState::Packing) => {
-                counts.busy += 1;
-                counts.present += 1;
-            }
-            Some(PickerState::Idle) => counts.present += 1,
-            _ => {}
-        }
-    }
+    let counts = PickerCounts::of(pickers.iter().map(|p| p.reading.state));
     ops.advance(now, wall, counts);
 
     // The reason first: the health report that follows then finds the alarm raised.

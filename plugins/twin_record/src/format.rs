@@ -211,6 +211,21 @@ pub fn decode_payload<T: for<'de> Deserialize<'de>>(payload: &[u8]) -> Result<T,
     postcard::from_bytes(&raw).map_err(|e| format!("decode: {e}"))
 }
 
+/// A keyframe's time, from the first bytes of its payload: `t_ms` is the first field, so only
+/// a few bytes are inflated and the state is not decoded (opening indexes every keyframe).
+pub fn keyframe_time(payload: &[u8]) -> Result<u64, String> {
+    let mut head = [0u8; 10];
+    let mut z = flate2::read::DeflateDecoder::new(payload);
+    let mut n = 0;
+    while n < head.len() {
+        match z.read(&mut head[n..]).map_err(|e| format!("inflate: {e}"))? {
+            0 => break,
+            k => n += k,
+        }
+    }
+    postcard::take_from_bytes::<u64>(&head[..n]).map(|(t, _)| t).map_err(|e| format!("decode: {e}"))
+}
+
 /// Parses the magic and header; returns the header and where the frames start.
 pub fn read_header(path: &str, bytes: &[u8]) -> Result<(Header, usize), RecordError> {
     if !bytes.starts_with(MAGIC) {
@@ -344,6 +359,9 @@ mod tests {
         assert_eq!(s.truncated_tail, None);
         let (a, b) = s.frames[0].payload;
         assert_eq!(decode_payload::<Deltas>(&file[a..b]).unwrap(), d);
+        let key = encode_frame(KIND_KEYFRAME, &Keyframe { t_ms: 123_456_789, state: TwinState::default() })
+            .unwrap();
+        assert_eq!(keyframe_time(&key[9..]), Ok(123_456_789));
         // Cut inside the second frame: one frame, and the tail reported.
         for cut in [whole + 3, whole + 12, file.len() - 1] {
             let s = scan("f", &file[..cut], start).unwrap();

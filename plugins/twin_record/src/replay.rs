@@ -12,7 +12,7 @@ use twin_model::Site;
 
 use crate::format::{
     Deltas, FrameAt, Header, KIND_DELTAS, KIND_KEYFRAME, Keyframe, LayoutMismatch, RecordError,
-    decode_payload, layout_id, read_header, scan,
+    decode_payload, keyframe_time, layout_id, read_header, scan,
 };
 use crate::state::TwinState;
 
@@ -113,10 +113,10 @@ impl Recording {
                 |why: String| RecordError::Corrupt { path: path.to_owned(), offset: f.offset as u64, why };
             if f.kind == KIND_KEYFRAME {
                 // Only the time is needed now: the state is decoded when seeking.
-                let k: Keyframe = decode_payload(payload).map_err(corrupt)?;
-                r.keyframes.push((k.t_ms, i));
-                r.spans.push((k.t_ms, k.t_ms));
-                r.duration_ms = r.duration_ms.max(k.t_ms);
+                let t = keyframe_time(payload).map_err(corrupt)?;
+                r.keyframes.push((t, i));
+                r.spans.push((t, t));
+                r.duration_ms = r.duration_ms.max(t);
             } else {
                 let d: Deltas = decode_payload(payload).map_err(corrupt)?;
                 let last = d.items.last().map_or(d.t0_ms, |(dt, _)| d.t0_ms + u64::from(*dt));

@@ -205,6 +205,23 @@ impl AlarmLog {
         true
     }
 
+    /// Raises a condition when it holds, clears it when it no longer does.
+    pub fn set(
+        &mut self,
+        kind: AlarmKind,
+        place: Place,
+        holds: bool,
+        detail: &str,
+        now_s: f64,
+        wall_ms: u64,
+    ) {
+        if holds {
+            self.raise(kind, place, detail.to_owned(), now_s, wall_ms);
+        } else {
+            self.clear(kind, place, now_s);
+        }
+    }
+
     /// Acknowledges one alarm.
     pub fn acknowledge(&mut self, id: u64) {
         if let Some(a) = self.alarms.iter_mut().find(|a| a.id == id) {

@@ -53,18 +53,7 @@ impl LinkFeeder {
 
     /// Pickers busy and present now.
     pub fn counts(&self) -> PickerCounts {
-        let mut c = PickerCounts::default();
-        for &s in &self.pickers {
-            match PickerState::from_register(s) {
-                Some(PickerState::Walking | PickerState::Picking | PickerState::Packing) => {
-                    c.busy += 1;
-                    c.present += 1;
-                }
-                Some(PickerState::Idle) => c.present += 1,
-                _ => {}
-            }
-        }
-        c
+        PickerCounts::of(self.pickers.iter().copied())
     }
 }
 

@@ -19,7 +19,7 @@
 use std::collections::VecDeque;
 
 use super::orders::OrderBook;
-use twin_model::codes::OrderStatus;
+use twin_model::codes::{OrderStatus, PickerState};
 
 /// Seconds in a day.
 const DAY_S: f64 = 86_400.0;
@@ -71,6 +71,24 @@ pub struct PickerCounts {
     pub busy: u32,
     /// Not on break and not absent (idle included).
     pub present: u32,
+}
+
+impl PickerCounts {
+    /// Counts pickers by their state registers (unknown states count as absent).
+    pub fn of(states: impl IntoIterator<Item = u16>) -> Self {
+        let mut c = Self::default();
+        for s in states {
+            match PickerState::from_register(s) {
+                Some(PickerState::Walking | PickerState::Picking | PickerState::Packing) => {
+                    c.busy += 1;
+                    c.present += 1;
+                }
+                Some(PickerState::Idle) => c.present += 1,
+                _ => {}
+            }
+        }
+        c
+    }
 }
 
 /// One point of the shift's series.

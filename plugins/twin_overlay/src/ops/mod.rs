@@ -325,31 +325,13 @@ impl Ops {
             }
         }
         if h.stale != seen.stale {
-            if h.stale {
-                self.alarms.raise(
-                    AlarmKind::ControllerStale,
-                    place,
-                    "no complete poll for three intervals".into(),
-                    now,
-                    wall,
-                );
-            } else {
-                self.alarms.clear(AlarmKind::ControllerStale, place, now);
-            }
+            let detail = "no complete poll for three intervals";
+            self.alarms.set(AlarmKind::ControllerStale, place, h.stale, detail, now, wall);
         }
         let watchdog = h.status & 0b10 != 0;
         if watchdog != seen.watchdog {
-            if watchdog {
-                self.alarms.raise(
-                    AlarmKind::HostWatchdog,
-                    place,
-                    "host watchdog tripped: lights blanked".into(),
-                    now,
-                    wall,
-                );
-            } else {
-                self.alarms.clear(AlarmKind::HostWatchdog, place, now);
-            }
+            let detail = "host watchdog tripped: lights blanked";
+            self.alarms.set(AlarmKind::HostWatchdog, place, watchdog, detail, now, wall);
         }
         self.controllers[i] = ControllerSeen { connection: h.connection, stale: h.stale, watchdog };
     }

@@ -33,7 +33,10 @@ impl KioskType {
 pub fn kiosk(ui: &mut Ui, frame: &Frame, _state: &mut UiState) {
     let screen = ui.ctx().content_rect();
     let t = KioskType::for_height(screen.height());
-    ui.ctx().set_visuals(egui::Visuals::dark());
+    // Set once: replacing the style every frame would be work for nothing.
+    if !ui.visuals().dark_mode {
+        ui.ctx().set_visuals(egui::Visuals::dark());
+    }
     let panel_frame = egui::Frame::new().fill(Color32::from_gray(12)).inner_margin(t.text * 0.6);
     let text = |s: String| RichText::new(s).font(FontId::proportional(t.text));
 
