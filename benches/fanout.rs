@@ -5,7 +5,7 @@
 //! that write to each subscriber receiving the module's new state. Gateway CPU is read from
 //! /proc for each N (baseline: N = 1).
 //!
-//! `cargo bench -p picktwin --bench fanout --profile dev [-- --changes 15]` (needs mosquitto).
+//! `cargo bench --workspace --profile dev --bench fanout [-- --changes 15]` (needs mosquitto).
 
 use std::io::{Read, Write};
 use std::net::TcpStream;

@@ -24,9 +24,9 @@ pub struct Cli {
 /// Options of the twin (the default command).
 #[derive(Debug, clap::Args)]
 pub struct TwinArgs {
-    /// Site layout (RON).
-    #[arg(long, value_name = "FILE", default_value = "layouts/demo.ron")]
-    pub layout: PathBuf,
+    /// Site layout (RON); default: the built-in demo site (layouts/demo.ron, embedded).
+    #[arg(long, value_name = "FILE")]
+    pub layout: Option<PathBuf>,
 
     /// Poll this controller at HOST:PORT instead of simulating it (repeatable). With none,
     /// every controller is simulated in-process.
@@ -128,8 +128,9 @@ pub enum Command {
     Snapshot(SnapshotArgs),
 
     /// Record a shift headless: every change the link reads, with keyframes, to a file that
-    /// `picktwin replay` opens. A new file starts at each shift (06:00, 14:00, 22:00 of the
-    /// controller clock). Without --controller it records the built-in simulator.
+    /// `picktwin replay` opens. A new file starts at each shift (the layout's `shifts`, default
+    /// 06:00, 14:00, 22:00 of the site clock). Without --controller it records the built-in
+    /// simulator.
     Record(RecordArgs),
 
     /// Replay a recording: the 3D floor and overlay as they were, with a timeline (play, pause,
@@ -159,12 +160,18 @@ pub struct TlsArgs {
     pub client_key: Option<PathBuf>,
 }
 
+impl From<&TlsArgs> for twin_gateway::TlsFiles {
+    fn from(t: &TlsArgs) -> Self {
+        Self { ca: t.ca.clone(), client_cert: t.client_cert.clone(), client_key: t.client_key.clone() }
+    }
+}
+
 /// Arguments of `picktwin gateway`.
 #[derive(Debug, clap::Args)]
 pub struct GatewayArgs {
-    /// Site layout (RON).
-    #[arg(long, value_name = "FILE", default_value = "layouts/demo.ron")]
-    pub layout: PathBuf,
+    /// Site layout (RON); default: the built-in demo site (layouts/demo.ron, embedded).
+    #[arg(long, value_name = "FILE")]
+    pub layout: Option<PathBuf>,
 
     /// Broker: mqtt://[USER[:PASSWORD]@]HOST:PORT or mqtts://... (a password may come from
     /// PICKTWIN_MQTT_PASSWORD instead, keeping it out of process lists).
@@ -209,9 +216,9 @@ pub struct GatewayArgs {
 /// Arguments of `picktwin record`.
 #[derive(Debug, clap::Args)]
 pub struct RecordArgs {
-    /// Site layout (RON).
-    #[arg(long, value_name = "FILE", default_value = "layouts/demo.ron")]
-    pub layout: PathBuf,
+    /// Site layout (RON); default: the built-in demo site (layouts/demo.ron, embedded).
+    #[arg(long, value_name = "FILE")]
+    pub layout: Option<PathBuf>,
 
     /// Recording file (later shifts get `-part2`, `-part3`, ... before the extension).
     #[arg(long, value_name = "FILE")]
@@ -319,9 +326,9 @@ pub struct CheckLayoutArgs {
 /// Arguments of `picktwin sim`.
 #[derive(Debug, clap::Args)]
 pub struct SimArgs {
-    /// Site layout (RON).
-    #[arg(long, value_name = "FILE", default_value = "layouts/demo.ron")]
-    pub layout: PathBuf,
+    /// Site layout (RON); default: the built-in demo site (layouts/demo.ron, embedded).
+    #[arg(long, value_name = "FILE")]
+    pub layout: Option<PathBuf>,
 
     /// Base listening address: controller i listens on its port + i.
     #[arg(long, value_name = "HOST:PORT")]

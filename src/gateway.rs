@@ -1,72 +1,27 @@
 //! `picktwin gateway`: the live link (simulator or controllers, one connection each) published
-//! through an MQTT broker; optionally recorded too. Shared helpers for `--source` viewers.
+//! through an MQTT broker; optionally recorded too.
 
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use twin_gateway::{BrokerUrl, Connection, GatewayOptions, GatewayStats, ViewerOptions};
+use twin_app::{Source, SourceOptions};
+use twin_gateway::{GatewayOptions, GatewayStats};
 use twin_record::{Recorder, RecorderOptions, RecorderThread};
 
-use crate::cli::{GatewayArgs, TlsArgs};
-use crate::twin::Source;
-
-/// A client certificate and its key, PEM.
-pub type ClientAuth = (Vec<u8>, Vec<u8>);
-
-/// The TLS files read (CA, client auth), or a message naming the file that could not be read.
-pub fn read_tls(tls: &TlsArgs) -> Result<(Option<Vec<u8>>, Option<ClientAuth>), String> {
-    let read = |p: &std::path::Path| std::fs::read(p).map_err(|e| format!("{}: {e}", p.display()));
-    let ca = tls.ca.as_deref().map(read).transpose()?;
-    let auth = match (&tls.client_cert, &tls.client_key) {
-        (Some(c), Some(k)) => Some((read(c)?, read(k)?)),
-        _ => None,
-    };
-    Ok((ca, auth))
-}
-
-/// The URL with a password from PICKTWIN_MQTT_PASSWORD when it names a user but no password.
-pub fn with_password(mut url: BrokerUrl) -> BrokerUrl {
-    if url.username.is_some() && url.password.is_none() {
-        url.password = std::env::var("PICKTWIN_MQTT_PASSWORD").ok();
-    }
-    url
-}
-
-/// A name for topics and files: lower case ASCII letters and digits, `-` for the rest.
-pub fn slug(name: &str) -> String {
-    name.chars().map(|c| if c.is_ascii_alphanumeric() { c.to_ascii_lowercase() } else { '-' }).collect()
-}
-
-/// A site name from the URL's path or the layout's name ([`slug`]).
-pub fn site_name(url: &BrokerUrl, given: Option<&str>, layout_name: &str) -> String {
-    given.map(str::to_owned).or_else(|| url.site.clone()).unwrap_or_else(|| slug(layout_name))
-}
-
-/// Where to connect: the URL (password from the environment if needed), the site name, TLS.
-pub fn connection(
-    url: &BrokerUrl,
-    tls: &TlsArgs,
-    site: Option<&str>,
-    layout_name: &str,
-) -> Result<Connection, String> {
-    let (ca_pem, client_auth) = read_tls(tls)?;
-    let broker = with_password(url.clone());
-    let site = site_name(&broker, site, layout_name);
-    Ok(Connection { broker, site, ca_pem, client_auth })
-}
-
-/// Viewer options for `--source URL`.
-pub fn viewer_options(url: &BrokerUrl, tls: &TlsArgs, layout_name: &str) -> Result<ViewerOptions, String> {
-    connection(url, tls, None, layout_name)
-}
+use crate::cli::GatewayArgs;
 
 /// Runs the gateway until `--for`, Ctrl-C or SIGTERM.
 pub fn run(args: &GatewayArgs) -> ExitCode {
     crate::init_logging();
-    let Some(site) = crate::load_site(&args.layout) else { return ExitCode::FAILURE };
-    let connection = match connection(&args.broker, &args.tls, args.site.as_deref(), &site.layout.name) {
+    let Some(site) = crate::load_site(args.layout.as_deref()) else { return ExitCode::FAILURE };
+    let connection = match twin_gateway::connection(
+        &args.broker,
+        &(&args.tls).into(),
+        args.site.as_deref(),
+        &site.layout.name,
+    ) {
         Ok(c) => c,
         Err(e) => {
             eprintln!("error: {e}");
@@ -93,9 +48,19 @@ pub fn run(args: &GatewayArgs) -> ExitCode {
     };
     // Reads only: a gateway never writes to a controller.
     let subscribers = 1 + usize::from(recorder.is_some());
-    let Some(mut source) = Source::start(&site, &args.controllers, false, args.speed, args.seed, subscribers)
-    else {
-        return ExitCode::FAILURE;
+    let options = SourceOptions {
+        controllers: args.controllers.clone(),
+        allow_writes: false,
+        speed: args.speed,
+        seed: args.seed,
+        lossless: subscribers,
+    };
+    let mut source = match Source::start(&site, &options) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
     };
     drop(source.link.take_view());
     // The recorder takes the second subscription, when there is one.
@@ -131,7 +96,7 @@ pub fn run(args: &GatewayArgs) -> ExitCode {
 
     let signal = stop.clone();
     source.runtime.spawn(async move {
-        crate::shutdown_signal().await;
+        twin_app::shutdown_signal().await;
         signal.store(true, Ordering::Relaxed);
     });
     let started = Instant::now();

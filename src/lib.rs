@@ -1,7 +1,7 @@
-//! picktwin: composes the capability crates under `plugins/` into the application.
+//! picktwin: the command line and the wiring of the capability crates under `plugins/`.
 //!
-//! `main.rs` parses the command line and hands it to [`run`]; each subcommand lives in its own
-//! module here.
+//! `main.rs` parses the command line and hands it to [`run`]; each subcommand's module here
+//! only turns its options into the plugins' and the app shell's (`twin_app`) settings.
 
 pub mod check_layout;
 pub mod cli;
@@ -11,7 +11,6 @@ pub mod replay;
 pub mod sim;
 pub mod snapshot;
 pub mod twin;
-pub mod view;
 
 use std::process::ExitCode;
 
@@ -42,31 +41,16 @@ pub fn init_logging() {
         .try_init();
 }
 
-/// Completes on Ctrl-C (SIGINT) or, on Unix, SIGTERM (how service managers stop a process).
-pub async fn shutdown_signal() {
-    #[cfg(unix)]
-    {
-        use tokio::signal::unix::{SignalKind, signal};
-        match signal(SignalKind::terminate()) {
-            Ok(mut term) => {
-                tokio::select! {
-                    _ = tokio::signal::ctrl_c() => {}
-                    _ = term.recv() => {}
-                }
-            }
-            Err(e) => {
-                tracing::warn!("cannot watch SIGTERM ({e}); Ctrl-C still stops");
-                let _ = tokio::signal::ctrl_c().await;
-            }
-        }
-    }
-    #[cfg(not(unix))]
-    let _ = tokio::signal::ctrl_c().await;
-}
+/// The demo site, built in so that `picktwin` runs from any directory.
+pub const DEMO_LAYOUT: &str = include_str!("../layouts/demo.ron");
 
-/// Loads a layout, printing what is wrong on failure.
-pub fn load_site(path: &std::path::Path) -> Option<std::sync::Arc<twin_model::Site>> {
-    match twin_model::Site::load(path) {
+/// Loads a layout (the built-in demo without a path), printing what is wrong on failure.
+pub fn load_site(path: Option<&std::path::Path>) -> Option<std::sync::Arc<twin_model::Site>> {
+    let loaded = match path {
+        Some(path) => twin_model::Site::load(path),
+        None => twin_model::Site::from_ron(DEMO_LAYOUT, "<built-in demo.ron>"),
+    };
+    match loaded {
         Ok(site) => Some(std::sync::Arc::new(site)),
         Err(twin_model::LayoutError::Io { path, source }) => {
             eprintln!("error: cannot read layout {path}: {source}");
@@ -77,24 +61,4 @@ pub fn load_site(path: &std::path::Path) -> Option<std::sync::Arc<twin_model::Si
             None
         }
     }
-}
-
-/// Resolves `NAME=HOST:PORT` overrides to controller indexes; unknown names are an error
-/// listing the known ones.
-pub fn controller_overrides(
-    site: &twin_model::Site,
-    overrides: &[(String, String)],
-) -> Result<std::collections::HashMap<usize, String>, String> {
-    overrides
-        .iter()
-        .map(|(name, endpoint)| {
-            site.controller_index(name).map(|i| (i, endpoint.clone())).ok_or_else(|| {
-                let known: Vec<&str> = site.layout.controllers.iter().map(|c| c.name.as_str()).collect();
-                format!(
-                    "--controller {name}=...: the layout has no controller {name:?} (known: {})",
-                    known.join(", ")
-                )
-            })
-        })
-        .collect()
 }

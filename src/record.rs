@@ -9,12 +9,12 @@ use std::time::{Duration, Instant};
 use twin_record::{Recorder, RecorderOptions, RecorderThread};
 
 use crate::cli::RecordArgs;
-use crate::twin::Source;
+use twin_app::{Source, SourceOptions};
 
 /// Records until told to stop.
 pub fn run(args: &RecordArgs) -> ExitCode {
     crate::init_logging();
-    let Some(site) = crate::load_site(&args.layout) else { return ExitCode::FAILURE };
+    let Some(site) = crate::load_site(args.layout.as_deref()) else { return ExitCode::FAILURE };
     if !(args.keyframe_every.is_finite() && args.keyframe_every >= 1.0) {
         eprintln!("error: --keyframe-every must be at least 1 second");
         return ExitCode::FAILURE;
@@ -42,7 +42,7 @@ pub fn run(args: &RecordArgs) -> ExitCode {
     };
     // From a gateway: the viewer's messages go straight to the recorder.
     if let Some(url) = &args.source {
-        let options = match crate::gateway::viewer_options(url, &args.tls, &site.layout.name) {
+        let options = match twin_gateway::connection(url, &(&args.tls).into(), None, &site.layout.name) {
             Ok(o) => o,
             Err(e) => {
                 eprintln!("error: {e}");
@@ -70,7 +70,7 @@ pub fn run(args: &RecordArgs) -> ExitCode {
         if let Ok(rt) = &runtime {
             let signal = stop.clone();
             rt.spawn(async move {
-                crate::shutdown_signal().await;
+                twin_app::shutdown_signal().await;
                 signal.store(true, Ordering::Relaxed);
             });
         }
@@ -79,8 +79,19 @@ pub fn run(args: &RecordArgs) -> ExitCode {
         return finish(thread, Instant::now());
     }
     // Recording never writes to a controller; the simulator is driven by its own WCS.
-    let Some(mut source) = Source::start(&site, &args.controllers, false, args.speed, args.seed, 1) else {
-        return ExitCode::FAILURE;
+    let options = SourceOptions {
+        controllers: args.controllers.clone(),
+        allow_writes: false,
+        speed: args.speed,
+        seed: args.seed,
+        lossless: 1,
+    };
+    let mut source = match Source::start(&site, &options) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
     };
     drop(source.link.take_view());
     let Some(rx) = source.lossless.pop() else { return ExitCode::FAILURE };
@@ -97,7 +108,7 @@ pub fn run(args: &RecordArgs) -> ExitCode {
     let stop = Arc::new(AtomicBool::new(false));
     let signal = stop.clone();
     source.runtime.spawn(async move {
-        crate::shutdown_signal().await;
+        twin_app::shutdown_signal().await;
         signal.store(true, Ordering::Relaxed);
     });
     let started = Instant::now();

@@ -9,7 +9,7 @@ use crate::cli::SimArgs;
 /// Serves every controller until Ctrl-C or SIGTERM.
 pub fn run(args: &SimArgs) -> ExitCode {
     crate::init_logging();
-    let Some(site) = crate::load_site(&args.layout) else { return ExitCode::FAILURE };
+    let Some(site) = crate::load_site(args.layout.as_deref()) else { return ExitCode::FAILURE };
     let runtime = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
         Ok(rt) => rt,
         Err(e) => {
@@ -45,7 +45,7 @@ pub fn run(args: &SimArgs) -> ExitCode {
             args.speed,
             args.seed
         );
-        crate::shutdown_signal().await;
+        twin_app::shutdown_signal().await;
         tracing::info!("stopping");
         sim.shutdown().await;
         ExitCode::SUCCESS

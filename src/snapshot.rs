@@ -102,8 +102,8 @@ pub fn module_line<'a>(site: &'a twin_model::Site, index: usize, r: &'a ModuleRe
 
 /// Polls once and prints; exit 2 if a controller did not answer.
 pub fn run(args: &SnapshotArgs) -> ExitCode {
-    let Some(site) = crate::load_site(&args.layout) else { return ExitCode::FAILURE };
-    let endpoints = match crate::controller_overrides(&site, &args.controllers) {
+    let Some(site) = crate::load_site(Some(&args.layout)) else { return ExitCode::FAILURE };
+    let endpoints = match twin_app::source::controller_overrides(&site, &args.controllers) {
         Ok(e) => e,
         Err(e) => {
             eprintln!("error: {e}");

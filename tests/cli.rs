@@ -359,6 +359,23 @@ fn the_twin_runs_headless_against_the_built_in_simulator() {
 }
 
 #[test]
+fn the_twin_runs_from_any_directory_on_the_embedded_demo_layout() {
+    // No layouts/ beside it: the demo site is built into the binary.
+    let dir = std::env::temp_dir().join(format!("picktwin-anywhere-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let out = Command::new(env!("CARGO_BIN_EXE_picktwin"))
+        .args(["--headless", "--speed", "600", "--status-every", "1", "--for", "3"])
+        .current_dir(&dir)
+        .output()
+        .expect("picktwin runs");
+    let _ = std::fs::remove_dir(&dir);
+    let stdout = text(&out.stdout);
+    assert!(out.status.success(), "{}", text(&out.stderr));
+    let last = stdout.lines().last().unwrap_or_else(|| panic!("no status line: {}", text(&out.stderr)));
+    assert!(last.contains("ptl-1 ok"), "the embedded demo's controller answered: {last}");
+}
+
+#[test]
 fn record_for_a_while_then_replay_dumps_the_floor_at_a_moment() {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("cli-record");
     let _ = std::fs::remove_dir_all(&dir);

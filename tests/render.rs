@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use bevy::prelude::*;
-use picktwin::view::{CapturedFrame, LastCapture, ViewOptions, window_app};
+use twin_app::{CapturedFrame, LastCapture, ViewOptions, window_app};
 use twin_camera::{CameraMode, CameraSystems, Rig, TwinCamera, Walk};
 use twin_link::{LinkMessage, LocationText, ModuleReading, view_channel};
 use twin_model::Site;

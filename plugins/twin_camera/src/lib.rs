@@ -10,7 +10,6 @@ pub use controls::Rig;
 mod poses;
 
 use bevy::prelude::*;
-use twin_scene::SceneSystems;
 
 pub use poses::{Orbit, Pose, Walk, blocked, home_orbit, tour_stops, walk_start};
 
@@ -34,11 +33,8 @@ impl Plugin for CameraPlugin {
             .insert_resource(CameraMode::Overview)
             .insert_resource(InitialMode(self.initial))
             .insert_resource(TourSettings { dwell_s: self.tour_dwell_s, transition_s: 3.0 })
-            .configure_sets(
-                Update,
-                (CameraSystems::Input, CameraSystems::Move).chain().after(SceneSystems::Select),
-            )
-            .add_systems(PostStartup, controls::spawn_camera);
+            .configure_sets(Update, (CameraSystems::Input, CameraSystems::Move).chain())
+            .add_systems(PostStartup, controls::spawn_camera.in_set(CameraSystems::Spawn));
         controls::plugin(app);
     }
 }
@@ -46,6 +42,8 @@ impl Plugin for CameraPlugin {
 /// The camera's systems.
 #[derive(SystemSet, Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub enum CameraSystems {
+    /// Spawns the camera (PostStartup).
+    Spawn,
     /// Keyboard and mouse (Update).
     Input,
     /// Places the camera (Update).

@@ -13,7 +13,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use rumqttc::{AsyncClient, Event, LastWill, MqttOptions, Packet, QoS, Transport};
-use twin_link::LinkMessage;
+use twin_link::{Backoff, LinkMessage};
 use twin_model::Site;
 use twin_record::{TwinState, layout_id};
 
@@ -61,26 +61,9 @@ impl Connection {
     }
 }
 
-/// Reconnection pacing shared by the gateway and viewers: 200 ms, doubling to 5 s.
-pub(crate) struct Backoff(Duration);
-
-impl Backoff {
-    const FIRST: Duration = Duration::from_millis(200);
-
-    pub(crate) fn new() -> Self {
-        Self(Self::FIRST)
-    }
-
-    /// After a successful connection.
-    pub(crate) fn reset(&mut self) {
-        self.0 = Self::FIRST;
-    }
-
-    /// Waits before the next attempt, longer each time.
-    pub(crate) async fn wait(&mut self) {
-        tokio::time::sleep(self.0).await;
-        self.0 = (self.0 * 2).min(Duration::from_secs(5));
-    }
+/// Reconnection pacing of the gateway and viewers: 200 ms, doubling to 5 s.
+pub(crate) fn broker_backoff() -> Backoff {
+    Backoff::new(Duration::from_millis(200), Duration::from_secs(5))
 }
 
 /// Gateway settings.
@@ -172,7 +155,7 @@ pub async fn run(
     let mut seq = 0u64;
     let mut connected = false;
     let mut ever_connected = false;
-    let mut backoff = Backoff::new();
+    let mut backoff = broker_backoff();
     let mut batch_tick = tokio::time::interval(options.batch_every);
     let mut key_tick = tokio::time::interval(options.keyframe_every);
     batch_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -231,7 +214,7 @@ pub async fn run(
                         s.connected = false;
                         s.last_error = Some(text.clone());
                     });
-                    backoff.wait().await;
+                    tokio::time::sleep(backoff.next_delay()).await;
                 }
             },
             msg = link_rx.recv() => {

@@ -2,10 +2,12 @@
 //! ([`gateway`]), any number of read-only viewers subscribe ([`viewer`]); the wire format and
 //! topic scheme are in [`wire`] (docs/gateway.md).
 
+pub mod connect;
 pub mod gateway;
 pub mod viewer;
 pub mod wire;
 
+pub use connect::{TlsFiles, connection, slug};
 pub use gateway::{Connection, GatewayOptions, GatewayStats};
 pub use viewer::{Sink, Viewer, ViewerOptions, ViewerStats};
 pub use wire::{BrokerUrl, Topics};

@@ -19,7 +19,7 @@ use twin_link::{LinkMessage, ViewSender};
 use twin_model::Site;
 use twin_record::{TwinState, layout_id};
 
-use crate::gateway::{Backoff, Connection};
+use crate::gateway::{Connection, broker_backoff};
 use crate::wire::{Body, Envelope, decode};
 
 /// Viewer settings: where to connect (a viewer needs nothing else).
@@ -228,7 +228,7 @@ async fn run(
             f(&mut s);
         }
     };
-    let mut backoff = Backoff::new();
+    let mut backoff = broker_backoff();
     let mut refused = false;
     while !stop.load(Ordering::Relaxed) {
         let event = match tokio::time::timeout(Duration::from_millis(200), eventloop.poll()).await {
@@ -325,7 +325,7 @@ async fn run(
                     s.connected = false;
                     s.last_error = Some(text.clone());
                 });
-                backoff.wait().await;
+                tokio::time::sleep(backoff.next_delay()).await;
             }
         }
     }

@@ -2,7 +2,7 @@
 //! Baseline in the same run: the same 100,000 readings written into a plain `Vec` by index (the
 //! least any design could do).
 //!
-//! Run: `cargo bench -p twin_link --bench hot_path` (`-- --check` fails over 2 ms or on any
+//! Run: `cargo bench --workspace --profile dev --bench hot_path` (`-- --check` fails over 2 ms or on any
 //! allocation in steady state; `-- --check-alloc` only on allocations, which do not depend on
 //! how busy the machine is).
 

@@ -5,7 +5,7 @@
 //! - data-to-ECS latency: a register written in the simulator until the `LightModule` changes,
 //!   with the app at 60 frames a second (goal p99 ≤ poll interval + one frame).
 //!
-//! Run: `cargo bench -p twin_link --bench link`.
+//! Run: `cargo bench --workspace --profile dev --bench link`.
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -2,13 +2,19 @@
 //! changes over crossbeam channels (a coalescing one for the view, lossless ones for the
 //! recorder), and applies them to the ECS in [`LinkPlugin`].
 
+pub mod apply;
+pub mod backoff;
 pub mod channel;
+pub mod clock;
 pub mod plan;
 mod plugin;
 pub mod poller;
 pub mod reading;
 
+pub use apply::{LinkState, apply};
+pub use backoff::Backoff;
 pub use channel::{Next, ViewReceiver, ViewSender, view_channel};
+pub use clock::SiteClock;
 pub use plugin::{
     ButtonConfirmed, ControllerConnected, ControllerDisconnected, ControllerStale, LightModule, LinkBudget,
     LinkHealth, LinkPlugin, LinkReceiver, LinkSite, LinkSystems, LinkWriters, ModbusException,

@@ -12,8 +12,10 @@ use bevy_app::{App, Plugin, PreUpdate, Startup};
 use bevy_ecs::prelude::*;
 use twin_model::{ModuleIndex, Site};
 
+use crate::LinkState;
+use crate::apply::{coalesced_total, put};
 use crate::channel::{Next, ViewReceiver};
-use crate::reading::{ControllerHealth, LinkEvent, LinkMessage, ModuleReading, OrderSlot, PickerReading};
+use crate::reading::{ControllerHealth, LinkEvent, ModuleReading, OrderSlot, PickerReading};
 
 /// Applies the live link to the ECS.
 pub struct LinkPlugin;
@@ -214,6 +216,78 @@ pub struct LinkWriters<'w> {
     short: MessageWriter<'w, ShortPick>,
 }
 
+/// The ECS as a [`LinkState`]: module readings are staged densely (applied to entities after
+/// the batch), pickers and board slots are written only when they differ (so change detection
+/// means something), events become Bevy messages.
+struct EcsState<'a, 'w, 's, 'q, 'o> {
+    staging: &'a mut Staging,
+    picker_entities: &'a PickerEntities,
+    pickers: &'a mut Query<'w, 's, &'q mut Picker>,
+    board: Mut<'a, OrderBoard>,
+    health: Mut<'a, LinkHealth>,
+    out: &'a mut LinkWriters<'o>,
+}
+
+impl LinkState for EcsState<'_, '_, '_, '_, '_> {
+    #[inline]
+    fn module(&mut self, module: ModuleIndex, reading: &ModuleReading) {
+        let i = module as usize;
+        if let Some(slot) = self.staging.readings.get_mut(i) {
+            *slot = *reading;
+            if !self.staging.is_dirty[i] {
+                self.staging.is_dirty[i] = true;
+                self.staging.dirty.push(module);
+            }
+        }
+    }
+
+    fn picker(&mut self, picker: u16, reading: &PickerReading) {
+        if let Some(&e) = self.picker_entities.0.get(usize::from(picker))
+            && let Ok(mut p) = self.pickers.get_mut(e)
+            && p.reading != *reading
+        {
+            p.reading = *reading;
+        }
+    }
+
+    fn order(&mut self, slot: u16, order: &OrderSlot) {
+        let i = usize::from(slot);
+        // Read first: touching the board mutably marks it changed for the overlay.
+        if self.board.slots.get(i) != Some(order) {
+            put(&mut self.board.slots, i, order);
+        }
+    }
+
+    fn health(&mut self, controller: u16, h: &ControllerHealth) {
+        self.health.coalesced = coalesced_total(self.health.coalesced, h);
+        put(&mut self.health.controllers, usize::from(controller), h);
+    }
+
+    fn event(&mut self, event: &LinkEvent) {
+        let out = &mut self.out;
+        match event.clone() {
+            LinkEvent::Connected { controller } => {
+                out.connected.write(ControllerConnected { controller });
+            }
+            LinkEvent::Disconnected { controller, reason } => {
+                out.disconnected.write(ControllerDisconnected { controller, reason });
+            }
+            LinkEvent::Stale { controller } => {
+                out.stale.write(ControllerStale { controller });
+            }
+            LinkEvent::Exception { controller, function, code, address } => {
+                out.exception.write(ModbusException { controller, function, code, address });
+            }
+            LinkEvent::Confirmed { module, quantity } => {
+                out.confirmed.write(ButtonConfirmed { module, quantity });
+            }
+            LinkEvent::Shortage { module, asked, picked } => {
+                out.short.write(ShortPick { module, asked, picked });
+            }
+        }
+    }
+}
+
 /// The hot path: applies up to [`LinkBudget`] messages from the channel.
 ///
 /// Module states are staged densely first (the last state of a module wins), then written to
@@ -248,63 +322,17 @@ fn apply_link_messages(
             }
         };
         applied += 1;
-        match msg {
-            LinkMessage::Module { module, reading } => {
-                let i = module as usize;
-                if let Some(slot) = staging.readings.get_mut(i) {
-                    *slot = reading;
-                    if !staging.is_dirty[i] {
-                        staging.is_dirty[i] = true;
-                        staging.dirty.push(module);
-                    }
-                }
-            }
-            LinkMessage::Picker { picker, reading } => {
-                if let Some(&e) = picker_entities.0.get(usize::from(picker))
-                    && let Ok(mut p) = pickers.get_mut(e)
-                    && p.reading != reading
-                {
-                    p.reading = reading;
-                }
-            }
-            LinkMessage::Order { slot, order } => {
-                let slot = usize::from(slot);
-                if slot >= board.slots.len() {
-                    board.slots.resize(slot + 1, OrderSlot::default());
-                }
-                if board.slots[slot] != order {
-                    board.slots[slot] = order;
-                }
-            }
-            LinkMessage::Health { controller, health: h } => {
-                let c = usize::from(controller);
-                if c >= health.controllers.len() {
-                    health.controllers.resize(c + 1, ControllerHealth::default());
-                }
-                health.coalesced = health.coalesced.max(h.coalesced);
-                health.controllers[c] = h;
-            }
-            LinkMessage::Event(event) => match event {
-                LinkEvent::Connected { controller } => {
-                    out.connected.write(ControllerConnected { controller });
-                }
-                LinkEvent::Disconnected { controller, reason } => {
-                    out.disconnected.write(ControllerDisconnected { controller, reason });
-                }
-                LinkEvent::Stale { controller } => {
-                    out.stale.write(ControllerStale { controller });
-                }
-                LinkEvent::Exception { controller, function, code, address } => {
-                    out.exception.write(ModbusException { controller, function, code, address });
-                }
-                LinkEvent::Confirmed { module, quantity } => {
-                    out.confirmed.write(ButtonConfirmed { module, quantity });
-                }
-                LinkEvent::Shortage { module, asked, picked } => {
-                    out.short.write(ShortPick { module, asked, picked });
-                }
+        crate::apply(
+            &mut EcsState {
+                staging,
+                picker_entities: &picker_entities,
+                pickers: &mut pickers,
+                board: board.reborrow(),
+                health: health.reborrow(),
+                out: &mut out,
             },
-        }
+            &msg,
+        );
     }
 
     // Many changes: one pass in memory order beats random lookups.

@@ -2,7 +2,7 @@
 //! the same text into an untyped `ron::Value` in the same run (these machines are noisy; ratios
 //! travel, absolute times don't).
 //!
-//! Run: `cargo bench -p twin_model --bench layout_load` (add `-- --check` to fail when loading
+//! Run: `cargo bench --workspace --profile dev --bench layout_load` (add `-- --check` to fail when loading
 //! stress.ron takes 1 s or more, the foundation issue's budget).
 
 use std::hint::black_box;

@@ -27,6 +27,10 @@ pub struct SiteLayout {
     /// Template of the green location text every module shows (placeholders in docs).
     #[serde(default = "default_location_format")]
     pub location_format: String,
+    /// Times of day shifts start (`HH:MM` on the site clock): shift KPIs reset and recordings
+    /// rotate there. Default 06:00, 14:00, 22:00.
+    #[serde(default = "default_shifts", skip_serializing_if = "is_default_shifts")]
+    pub shifts: Vec<String>,
     /// Register maps beyond the built-in `picktwin-v1`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub register_maps: Vec<RegisterMap>,
@@ -45,6 +49,14 @@ pub struct SiteLayout {
     /// Pack and dispatch stations.
     #[serde(default)]
     pub stations: Vec<Station>,
+}
+
+fn default_shifts() -> Vec<String> {
+    crate::shifts::DEFAULT_SHIFTS.iter().map(|s| (*s).to_owned()).collect()
+}
+
+fn is_default_shifts(shifts: &[String]) -> bool {
+    shifts.iter().map(String::as_str).eq(crate::shifts::DEFAULT_SHIFTS)
 }
 
 fn default_location_format() -> String {

@@ -8,6 +8,7 @@ mod diagnostic;
 pub mod layout;
 pub mod location;
 pub mod register_map;
+pub mod shifts;
 mod site;
 pub mod source_map;
 mod validate;
@@ -15,6 +16,7 @@ mod validate;
 pub use diagnostic::{Diagnostic, Severity};
 pub use layout::SiteLayout;
 pub use register_map::RegisterMap;
+pub use shifts::ShiftCalendar;
 pub use site::{ControllerPlan, LayoutError, Module, ModuleId, ModuleIndex, Site};
 pub use validate::MAX_SITE_MODULES;
 

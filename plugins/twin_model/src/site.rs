@@ -8,6 +8,7 @@ use std::path::Path;
 use crate::diagnostic::{Diagnostic, Severity};
 use crate::layout::{Facing, SiteLayout};
 use crate::register_map::RegisterMap;
+use crate::shifts::ShiftCalendar;
 use crate::validate;
 
 /// A light module's site-wide id.
@@ -102,6 +103,8 @@ pub struct Site {
     pub rack_zone: Vec<u16>,
     /// Per controller, in layout order.
     pub controllers: Vec<ControllerPlan>,
+    /// When shifts start (from the layout's `shifts`).
+    pub shifts: ShiftCalendar,
     /// Things that look wrong but do not stop loading.
     pub warnings: Vec<Diagnostic>,
     pub(crate) by_id: HashMap<ModuleId, ModuleIndex>,

@@ -11,6 +11,7 @@ use crate::diagnostic::{Diagnostic, Finding, Severity};
 use crate::layout::{Facing, Rect, SiteLayout};
 use crate::location::{LocationFormat, LocationValues};
 use crate::register_map::{DEFAULT_MAP_NAME, RegisterMap};
+use crate::shifts::ShiftCalendar;
 use crate::site::{ControllerPlan, LayoutError, Module, ModuleId, ModuleIndex, Site};
 use crate::source_map::{SourceMap, ValuePath};
 
@@ -166,6 +167,7 @@ pub(crate) fn compile(layout: SiteLayout, src: Option<&str>, file: &str) -> Resu
             rack_modules: e.rack_modules,
             rack_zone: e.rack_zone,
             controllers: e.controllers,
+            shifts: e.shifts,
             warnings: diagnostics,
             by_id: e.by_id,
         }),
@@ -180,6 +182,7 @@ struct Expanded {
     rack_modules: Vec<std::ops::Range<ModuleIndex>>,
     rack_zone: Vec<u16>,
     controllers: Vec<ControllerPlan>,
+    shifts: ShiftCalendar,
     by_id: HashMap<ModuleId, ModuleIndex>,
 }
 
@@ -204,6 +207,18 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
         Err(e) => {
             ck.error(root.field("location_format"), format!("bad location format: {e}"), "");
             None
+        }
+    };
+
+    let shifts = match ShiftCalendar::parse(&layout.shifts) {
+        Ok(s) => s,
+        Err((i, why)) => {
+            ck.error(
+                root.field("shifts").index(i),
+                why,
+                "write each start as HH:MM, e.g. `shifts: [\"06:00\", \"14:00\", \"22:00\"]`",
+            );
+            ShiftCalendar::default()
         }
     };
 
@@ -772,7 +787,7 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
             modules: owners.into_iter().filter(|&m| m != ModuleIndex::MAX).collect(),
         })
         .collect();
-    Some(Expanded { maps, modules, rack_modules, rack_zone, controllers, by_id })
+    Some(Expanded { maps, modules, rack_modules, rack_zone, controllers, shifts, by_id })
 }
 
 fn check_overlaps(layout: &SiteLayout, rack_ok: &[bool], ck: &mut Checker) {

@@ -451,3 +451,14 @@ fn reserved_map_name_is_refused() {
     )]);
     expect_one(&src, "is reserved for the built-in map", pos(&src, "name: \"picktwin-v1\"", 0));
 }
+
+#[test]
+fn bad_shift_start() {
+    let src = edit(&[("    zones: [", "    shifts: [\"06:00\", \"25:00\"],\n    zones: [")]);
+    let d = expect_one(
+        &src,
+        "bad shift start \"25:00\": expected HH:MM from 00:00 to 23:59",
+        pos(&src, "\"25:00\"", 0),
+    );
+    assert!(d.help.unwrap().contains("HH:MM"));
+}

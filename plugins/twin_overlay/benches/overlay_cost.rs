@@ -2,7 +2,7 @@
 //! tessellation, at 1920×1080, with 1,000 orders in the queue, 500 alarms, a shift's KPI series
 //! and 8 controllers, against the same pass over an empty model in the same run.
 //!
-//! `cargo bench -p twin_overlay --bench overlay_cost --profile dev [-- --check]`
+//! `cargo bench --workspace --profile dev --bench overlay_cost [-- --check]`
 //! (`--profile dev`: the overlay and egui are optimised there already, and a release build of
 //! Bevy would take a quarter of an hour on 2 cores). `--check` fails when the loaded pass
 //! averages more than 2 ms.

@@ -15,10 +15,7 @@ use crate::ui::{self, Frame, Inspect, UiAction};
 use crate::{OpsModel, OverlaySource, OverlaySystems, OverlayUi, OverlayWallClock, RecordingControl};
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(
-        EguiPrimaryContextPass,
-        draw_overlay.in_set(OverlaySystems::Draw).after(twin_scene::labels::draw_labels),
-    );
+    app.add_systems(EguiPrimaryContextPass, draw_overlay.in_set(OverlaySystems::Draw));
 }
 
 /// CPU time of the overlay's egui pass (our drawing and egui's layout of it), for

@@ -11,7 +11,6 @@ mod track;
 pub mod ui;
 
 use bevy::prelude::*;
-use twin_link::LinkSystems;
 
 pub use draw::OverlayStats;
 pub use ops::{Ops, OpsConfig};
@@ -37,11 +36,9 @@ impl Plugin for OverlayPlugin {
             .insert_resource(OverlaySource(self.source.clone()))
             .init_resource::<OverlayStats>()
             .init_resource::<OverlayWallClock>()
-            .init_resource::<RecordingControl>()
-            .configure_sets(Update, OverlaySystems::Track.after(LinkSystems::Apply));
-        if self.kiosk {
-            app.insert_resource(twin_scene::LabelScale(2.0));
-        }
+            .init_resource::<RecordingControl>();
+        // Track runs in Update, after the link applied its messages in PreUpdate; Draw's order
+        // against the scene's labels is the app's (twin_app::schedule).
         if !self.external_feed {
             track::plugin(app);
         }

@@ -6,7 +6,7 @@
 use bevy::prelude::*;
 use twin_link::{
     ControllerDisconnected, ControllerHealth, LightModule, LinkHealth, ModbusException, OrderBoard,
-    OrderSlot, Picker,
+    OrderSlot, Picker, SiteClock,
 };
 
 use crate::OpsModel;
@@ -50,14 +50,9 @@ fn track_link(
     if seen.started_ms == 0 {
         seen.started_ms = wall;
     }
-    // The controllers' clock (simulated time follows --speed); a controller without one
-    // (clock 0) gets wall time of day (UTC). Nothing moves before the first poll.
-    let clock = health.controllers.iter().filter(|h| h.polls > 0).map(|h| h.clock_s).max();
-    let now = match clock {
-        Some(0) => (wall / 1000 % 86_400) as f64,
-        Some(c) => f64::from(c),
-        None => ops.now(),
-    };
+    // The site clock (controllers' clock, else wall time of day); nothing moves before the
+    // first poll.
+    let now = SiteClock::now_of(&health.controllers, wall).unwrap_or(ops.now());
     let counts = PickerCounts::of(pickers.iter().map(|p| p.reading.state));
     ops.advance(now, wall, counts);
 

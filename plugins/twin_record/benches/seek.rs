@@ -7,7 +7,7 @@
 //! 2. The real simulator recorded through the real link for `--sim-seconds` (default 70, so a keyframe falls in it) at 1×
 //!    and at 60×: bytes per simulated hour, extrapolated to 8 hours.
 //!
-//! `cargo bench -p twin_record --bench seek --profile dev [-- --sim-seconds N --check]`;
+//! `cargo bench --workspace --profile dev --bench seek [-- --sim-seconds N --check]`;
 //! `--check` fails when seek p99 ≥ 50 ms or the 8-hour file exceeds 50 MB; `--sim-seconds 0`
 //! skips part 2 (CI).
 

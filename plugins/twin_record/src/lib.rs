@@ -1,11 +1,12 @@
 //! picktwin's shift recordings: the file format ([`format`], docs/recording.md), the recorder
 //! on the link's lossless path ([`recorder`]), and the reader with its keyframe index
-//! ([`replay`]). No Bevy here: the replay view drives the same ECS through the view channel.
+//! ([`replay`]), and its timeline ([`timeline`]: `--at` times, bookmarks). No Bevy here: the replay view drives the same ECS through the view channel.
 
 pub mod format;
 pub mod recorder;
 pub mod replay;
 pub mod state;
+pub mod timeline;
 
 pub use format::{FORMAT_VERSION, Header, RecordError, layout_id};
 pub use recorder::{
@@ -13,3 +14,4 @@ pub use recorder::{
 };
 pub use replay::{Cursor, Mark, Recording};
 pub use state::TwinState;
+pub use timeline::{Bookmark, bookmarks_path, offset_text, parse_at};

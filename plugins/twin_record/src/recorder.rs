@@ -33,8 +33,8 @@ pub struct RecorderOptions {
     pub flush_every_ms: u64,
     /// Seconds between health reports whose only change is counters or latency.
     pub health_every_s: f64,
-    /// Start a new file when the controller clock crosses one of these hours (empty: never).
-    pub shift_starts_h: Vec<u32>,
+    /// Start a new file when the site clock crosses a shift start of the site's calendar.
+    pub rotate_per_shift: bool,
     /// What is recorded (for the header).
     pub source: String,
     /// Sync to disk on every flush (power loss loses at most one flush interval).
@@ -47,7 +47,7 @@ impl Default for RecorderOptions {
             keyframe_every_s: 60.0,
             flush_every_ms: 1000,
             health_every_s: 10.0,
-            shift_starts_h: vec![6, 14, 22],
+            rotate_per_shift: true,
             source: String::new(),
             sync: true,
         }
@@ -146,8 +146,8 @@ impl Recorder {
             }
             // A shift change is checked on every report, recorded or not.
             let mut rotated = false;
-            if health.polls > 0 && !self.options.shift_starts_h.is_empty() {
-                let shift = shift_index(&self.options.shift_starts_h, health.clock_s);
+            if health.polls > 0 && self.options.rotate_per_shift && !self.site.shifts.starts_s().is_empty() {
+                let shift = self.site.shifts.index_of(health.clock_s);
                 if self.shift.is_some_and(|s| s != shift) {
                     self.rotate(t_ms)?;
                     rotated = true;
@@ -251,18 +251,6 @@ pub fn part_path(base: &Path, part: u32) -> PathBuf {
         None => format!("{stem}-part{part}"),
     };
     base.with_file_name(name)
-}
-
-/// Index of the shift containing clock second `t` (shifts start at the given hours each day).
-fn shift_index(starts_h: &[u32], t: u32) -> i64 {
-    let day = i64::from(t / 86_400);
-    let in_day = t % 86_400;
-    let mut starts: Vec<u32> = starts_h.iter().map(|h| (h % 24) * 3600).collect();
-    starts.sort_unstable();
-    match starts.iter().rposition(|&s| s <= in_day) {
-        Some(k) => day * starts.len() as i64 + k as i64,
-        None => day * starts.len() as i64 - 1,
-    }
 }
 
 fn io_err(path: &Path, source: std::io::Error) -> RecordError {
@@ -490,16 +478,10 @@ mod tests {
     use super::*;
 
     #[test]
-    fn part_names_and_shift_indices() {
+    fn part_names() {
         assert_eq!(part_path(Path::new("/r/shift.ptrec"), 1), Path::new("/r/shift.ptrec"));
         assert_eq!(part_path(Path::new("/r/shift.ptrec"), 3), Path::new("/r/shift-part3.ptrec"));
         assert_eq!(part_path(Path::new("shift"), 2), Path::new("shift-part2"));
-        let s = [6, 14, 22];
-        assert_eq!(shift_index(&s, 6 * 3600), 0);
-        assert_eq!(shift_index(&s, 14 * 3600 - 1), 0);
-        assert_eq!(shift_index(&s, 14 * 3600), 1);
-        assert_eq!(shift_index(&s, 23 * 3600), 2);
-        assert_eq!(shift_index(&s, 86_400 + 3600), 2, "01:00 next day: still the night shift");
-        assert_eq!(shift_index(&s, 86_400 + 6 * 3600), 3);
+        // Where shifts start is the site's calendar's rule: twin_model::shifts tests it.
     }
 }

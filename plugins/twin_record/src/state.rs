@@ -2,8 +2,9 @@
 //! controller's health. A keyframe stores one; replay rebuilds one from a keyframe and deltas.
 
 use serde::{Deserialize, Serialize};
-use twin_link::{ControllerHealth, LinkMessage, ModuleReading, OrderSlot, PickerReading};
-use twin_model::Site;
+use twin_link::apply::put;
+use twin_link::{ControllerHealth, LinkMessage, LinkState, ModuleReading, OrderSlot, PickerReading};
+use twin_model::{ModuleIndex, Site};
 
 /// Everything the link knows at one moment.
 #[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
@@ -30,24 +31,10 @@ impl TwinState {
         }
     }
 
-    /// Applies one message (events change no state). Out-of-range indices grow the tables, as
-    /// the ECS side does, so nothing the link said is dropped.
+    /// Applies one message by the link's rule ([`twin_link::apply`]; events change no state).
+    /// Out-of-range indices grow the tables, so nothing the link said is dropped.
     pub fn apply(&mut self, msg: &LinkMessage) {
-        fn put<T: Default + Clone>(v: &mut Vec<T>, i: usize, x: T) {
-            if i >= v.len() {
-                v.resize(i + 1, T::default());
-            }
-            v[i] = x;
-        }
-        match msg {
-            LinkMessage::Module { module, reading } => put(&mut self.modules, *module as usize, *reading),
-            LinkMessage::Picker { picker, reading } => put(&mut self.pickers, usize::from(*picker), *reading),
-            LinkMessage::Order { slot, order } => put(&mut self.orders, usize::from(*slot), *order),
-            LinkMessage::Health { controller, health } => {
-                put(&mut self.health, usize::from(*controller), *health)
-            }
-            LinkMessage::Event(_) => {}
-        }
+        twin_link::apply(self, msg);
     }
 
     /// The state as messages (what a view needs to show it from scratch).
@@ -70,6 +57,24 @@ impl TwinState {
             .enumerate()
             .map(|(i, h)| LinkMessage::Health { controller: i as u16, health: *h });
         health.chain(orders).chain(modules).chain(pickers)
+    }
+}
+
+impl LinkState for TwinState {
+    fn module(&mut self, module: ModuleIndex, reading: &ModuleReading) {
+        put(&mut self.modules, module as usize, reading);
+    }
+
+    fn picker(&mut self, picker: u16, reading: &PickerReading) {
+        put(&mut self.pickers, usize::from(picker), reading);
+    }
+
+    fn order(&mut self, slot: u16, order: &OrderSlot) {
+        put(&mut self.orders, usize::from(slot), order);
+    }
+
+    fn health(&mut self, controller: u16, health: &ControllerHealth) {
+        put(&mut self.health, usize::from(controller), health);
     }
 }
 

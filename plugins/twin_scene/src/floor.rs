@@ -9,7 +9,7 @@ use bevy::asset::RenderAssetUsages;
 use bevy::light::NotShadowCaster;
 use bevy::mesh::{Indices, PrimitiveTopology};
 use bevy::prelude::*;
-use twin_link::{LinkSite, LinkSystems};
+use twin_link::LinkSite;
 use twin_model::Site;
 use twin_model::layout::Rect;
 
@@ -21,7 +21,7 @@ use crate::{SceneSystems, plan_rect_centre, plan_to_world, rack_box};
 const RACKS_PER_CHUNK: usize = 32;
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Startup, spawn_floor.in_set(SceneSystems::Build).after(LinkSystems::Spawn));
+    app.add_systems(Startup, spawn_floor.in_set(SceneSystems::Build));
 }
 
 /// A rack of the layout (index into `layout.racks`); its transform is the footprint centre.

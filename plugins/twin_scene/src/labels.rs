@@ -44,7 +44,7 @@ impl Default for LabelScale {
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<LabelScale>();
     if app.is_plugin_added::<EguiPlugin>() {
-        app.add_systems(EguiPrimaryContextPass, draw_labels);
+        app.add_systems(EguiPrimaryContextPass, draw_labels.in_set(crate::SceneSystems::Labels));
     }
 }
 

@@ -28,6 +28,8 @@ pub struct ScenePlugin;
 
 impl Plugin for ScenePlugin {
     fn build(&self, app: &mut App) {
+        // Order against other plugins (after the link spawned its entities, the camera after
+        // selection) is the app's: twin_app::schedule.
         app.configure_sets(Startup, SceneSystems::Build)
             .configure_sets(Update, SceneSystems::Select)
             .configure_sets(
@@ -53,6 +55,10 @@ pub enum SceneSystems {
     Animate,
     /// Packs changed module states for the GPU (PostUpdate).
     Sync,
+    /// Draws world labels (EguiPrimaryContextPass, under the overlay's panels).
+    Labels,
+    /// Extracts packed module states and writes them to the GPU (the render app).
+    Render,
 }
 
 /// Plan coordinates (x east, y north, height; metres) to world (Y up, north is -Z).

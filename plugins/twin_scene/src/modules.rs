@@ -38,8 +38,11 @@ pub(super) fn plugin(app: &mut App) {
         let render = app.sub_app_mut(RenderApp);
         render
             .init_resource::<PendingWrites>()
-            .add_systems(ExtractSchedule, extract_module_writes)
-            .add_systems(Render, write_module_ranges.in_set(RenderSystems::PrepareResources));
+            .add_systems(ExtractSchedule, extract_module_writes.in_set(SceneSystems::Render))
+            .add_systems(
+                Render,
+                write_module_ranges.in_set(RenderSystems::PrepareResources).in_set(SceneSystems::Render),
+            );
     }
 }
 

@@ -218,7 +218,7 @@ fn track_picker_readings(
     }
 }
 
-fn move_pickers(time: Res<Time>, mut pickers: Query<(&mut PickerMotion, &mut Transform)>) {
+pub(crate) fn move_pickers(time: Res<Time>, mut pickers: Query<(&mut PickerMotion, &mut Transform)>) {
     let dt = time.delta_secs();
     for (mut motion, mut transform) in &mut pickers {
         if !motion.placed {

@@ -20,7 +20,11 @@ pub(super) fn plugin(app: &mut App) {
         .add_message::<FollowPicker>()
         .add_message::<SelectRequest>()
         .add_systems(Update, (click_to_select, apply_select_requests).chain().in_set(SceneSystems::Select))
-        .add_systems(PostUpdate, draw_highlight.in_set(SceneSystems::Animate));
+        // Both add meshes and materials: the pickers' visuals first, then the highlight.
+        .add_systems(
+            PostUpdate,
+            draw_highlight.in_set(SceneSystems::Animate).after(crate::pickers::move_pickers),
+        );
 }
 
 /// What is selected.

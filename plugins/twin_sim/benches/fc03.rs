@@ -2,7 +2,7 @@
 //! minimal tokio-modbus server (a fixed register array, no checks) in the same run. The goal is
 //! ≥ 90 % of the minimal server's rate.
 //!
-//! Run: `cargo bench -p twin_sim --bench fc03` (add `-- --check` to fail under 90 %).
+//! Run: `cargo bench --workspace --profile dev --bench fc03` (add `-- --check` to fail under 90 %).
 
 use std::net::SocketAddr;
 use std::process::ExitCode;

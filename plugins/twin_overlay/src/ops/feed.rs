@@ -1,8 +1,13 @@
 //! Feeds [`Ops`] from the link's messages in order (a replay, or any lossless stream), the way
 //! the live tracker feeds it from the ECS: the controllers' clock advances the model, module
-//! readings, board slots, health and faults go to their handlers.
+//! readings, board slots, health and faults go to their handlers. Which message changes what is
+//! [`twin_link::apply`]'s rule; the site clock is [`SiteClock`].
 
-use twin_link::{LinkEvent, LinkMessage};
+use twin_link::{
+    ControllerHealth, LinkEvent, LinkMessage, LinkState, ModuleReading, OrderSlot, PickerReading, SiteClock,
+    apply::put,
+};
+use twin_model::ModuleIndex;
 use twin_model::codes::PickerState;
 
 use super::{Ops, PickerCounts};
@@ -10,50 +15,65 @@ use super::{Ops, PickerCounts};
 /// What the feeder remembers between messages.
 #[derive(Debug, Clone, Default)]
 pub struct LinkFeeder {
-    clocks: Vec<u32>,
+    clock: SiteClock,
     pickers: Vec<u16>,
 }
 
 impl LinkFeeder {
-    /// Applies one message; `wall_ms` stamps alarms.
+    /// Applies one message; `wall_ms` stamps alarms (and is the clock of controllers without
+    /// one).
     pub fn feed(&mut self, ops: &mut Ops, msg: &LinkMessage, wall_ms: u64) {
-        match msg {
-            LinkMessage::Health { controller, health } => {
-                let c = usize::from(*controller);
-                if c >= self.clocks.len() {
-                    self.clocks.resize(c + 1, 0);
-                }
-                if health.polls > 0 {
-                    self.clocks[c] = health.clock_s;
-                }
-                let now = self.clocks.iter().copied().max().unwrap_or(0);
-                if now > 0 && (f64::from(now) > ops.now() || !ops.started()) {
-                    ops.advance(f64::from(now), wall_ms, self.counts());
-                }
-                ops.health(*controller, health);
-            }
-            LinkMessage::Module { module, reading } => ops.module(*module, reading),
-            LinkMessage::Order { slot, order } => ops.order_slot(*slot, order),
-            LinkMessage::Picker { picker, reading } => {
-                let p = usize::from(*picker);
-                if p >= self.pickers.len() {
-                    self.pickers.resize(p + 1, PickerState::Absent as u16);
-                }
-                self.pickers[p] = reading.state;
-            }
-            LinkMessage::Event(LinkEvent::Disconnected { controller, reason }) => {
-                ops.disconnected(*controller, reason)
-            }
-            LinkMessage::Event(LinkEvent::Exception { controller, function, code, address }) => {
-                ops.exception(*controller, *function, *code, *address);
-            }
-            LinkMessage::Event(_) => {}
-        }
+        twin_link::apply(&mut Feed { feeder: self, ops, wall_ms }, msg);
     }
 
     /// Pickers busy and present now.
     pub fn counts(&self) -> PickerCounts {
         PickerCounts::of(self.pickers.iter().copied())
+    }
+}
+
+/// The feeder and the model it feeds, for one message.
+struct Feed<'a> {
+    feeder: &'a mut LinkFeeder,
+    ops: &'a mut Ops,
+    wall_ms: u64,
+}
+
+impl LinkState for Feed<'_> {
+    fn module(&mut self, module: ModuleIndex, reading: &ModuleReading) {
+        self.ops.module(module, reading);
+    }
+
+    fn picker(&mut self, picker: u16, reading: &PickerReading) {
+        let p = usize::from(picker);
+        if p >= self.feeder.pickers.len() {
+            self.feeder.pickers.resize(p + 1, PickerState::Absent as u16);
+        }
+        put(&mut self.feeder.pickers, p, &reading.state);
+    }
+
+    fn order(&mut self, slot: u16, order: &OrderSlot) {
+        self.ops.order_slot(slot, order);
+    }
+
+    fn health(&mut self, controller: u16, health: &ControllerHealth) {
+        self.feeder.clock.report(controller, health);
+        if let Some(now) = self.feeder.clock.now(self.wall_ms)
+            && (now > self.ops.now() || !self.ops.started())
+        {
+            self.ops.advance(now, self.wall_ms, self.feeder.counts());
+        }
+        self.ops.health(controller, health);
+    }
+
+    fn event(&mut self, event: &LinkEvent) {
+        match event {
+            LinkEvent::Disconnected { controller, reason } => self.ops.disconnected(*controller, reason),
+            LinkEvent::Exception { controller, function, code, address } => {
+                self.ops.exception(*controller, *function, *code, *address);
+            }
+            _ => {}
+        }
     }
 }
 

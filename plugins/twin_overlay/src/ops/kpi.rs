@@ -2,8 +2,8 @@
 //! and mis-pick rates, orders on track vs. late, and their series over the shift for the plots.
 //!
 //! Definitions (docs/overlay.md repeats them for the people who read the numbers):
-//! - a shift starts at one of the configured hours of the controller clock (06:00, 14:00 and
-//!   22:00 by default); counts reset when the next starts. Rates divide by the hours observed
+//! - a shift starts at one of the site calendar's times (the layout's `shifts`: 06:00, 14:00 and
+//!   22:00 by default) of the site clock; counts reset when the next starts. Rates divide by the hours observed
 //!   in this shift (from its start, or from when the twin started if later);
 //! - a *line* is an order line done on the order board (full or short); *picks/h per picker*
 //!   credits it to the order's picker;
@@ -19,43 +19,30 @@
 use std::collections::VecDeque;
 
 use super::orders::OrderBook;
+use twin_model::ShiftCalendar;
 use twin_model::codes::{OrderStatus, PickerState};
-
-/// Seconds in a day.
-const DAY_S: f64 = 86_400.0;
 
 /// KPI settings.
 #[derive(Debug, Clone, PartialEq)]
 pub struct KpiConfig {
     /// Service level (release to done, seconds) by priority: normal, express, emergency.
     pub sla_s: [f64; 3],
-    /// Hours of the day shifts start (controller clock), ascending.
-    pub shift_starts_h: Vec<u32>,
+    /// When shifts start (the site's calendar; KPIs reset there).
+    pub shifts: ShiftCalendar,
     /// Seconds of clock between points of the plotted series.
     pub sample_s: f64,
 }
 
 impl Default for KpiConfig {
     fn default() -> Self {
-        Self { sla_s: [7200.0, 1800.0, 900.0], shift_starts_h: vec![6, 14, 22], sample_s: 60.0 }
+        Self { sla_s: [7200.0, 1800.0, 900.0], shifts: ShiftCalendar::default(), sample_s: 60.0 }
     }
 }
 
 impl KpiConfig {
     /// Start of the shift containing clock time `t` (seconds, day 0 starts at 0).
     pub fn shift_start(&self, t: f64) -> f64 {
-        let day = (t / DAY_S).floor();
-        let in_day = t - day * DAY_S;
-        let mut starts: Vec<f64> = self.shift_starts_h.iter().map(|&h| f64::from(h % 24) * 3600.0).collect();
-        if starts.is_empty() {
-            return day * DAY_S;
-        }
-        starts.sort_by(f64::total_cmp);
-        match starts.iter().rev().find(|&&s| s <= in_day) {
-            Some(&s) => day * DAY_S + s,
-            // Before the first start of the day: the previous day's last shift.
-            None => (day - 1.0) * DAY_S + starts[starts.len() - 1],
-        }
+        self.shifts.start_of(t)
     }
 
     /// Service level for a priority.

@@ -46,6 +46,15 @@ impl Default for OpsConfig {
     }
 }
 
+impl OpsConfig {
+    /// The defaults with the site's shift calendar.
+    pub fn for_site(site: &twin_model::Site) -> Self {
+        let mut c = Self::default();
+        c.kpi.shifts = site.shifts.clone();
+        c
+    }
+}
+
 /// One confirmed line.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct PickRecord {

@@ -232,10 +232,7 @@ pub(crate) fn severity_colour(s: Option<Severity>) -> Color32 {
 
 /// Clock seconds as `HH:MM:SS`, with the day from the second day on.
 pub fn clock(t: f64) -> String {
-    let t = t.max(0.0) as u64;
-    let (day, s) = (t / 86_400, t % 86_400);
-    let hms = format!("{:02}:{:02}:{:02}", s / 3600, s / 60 % 60, s % 60);
-    if day > 0 { format!("day {} {hms}", day + 1) } else { hms }
+    twin_link::clock::clock_text(t)
 }
 
 /// `1 open alarm`, `3 open alarms`.

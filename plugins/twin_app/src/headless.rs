@@ -1,0 +1,142 @@
+//! The headless twin: the live link applied to the ECS without a window, one status line on
+//! stdout every few seconds (lit modules, pickers, the order board, controller health), and a
+//! stop on Ctrl-C, SIGTERM or `--for`.
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
+
+use bevy::app::{App, AppExit, ScheduleRunnerPlugin, TaskPoolPlugin};
+use bevy::prelude::*;
+use twin_link::{
+    ConnectionState, LightModule, LinkHealth, LinkPlugin, LinkReceiver, LinkSite, OrderBoard, Picker,
+    ViewReceiver,
+};
+use twin_model::codes::{ModuleState, OrderStatus, PickerState};
+
+use crate::ShellPlugin;
+
+/// How the headless twin runs.
+#[derive(Debug, Clone, Default)]
+pub struct HeadlessOptions {
+    /// Between status lines (None: no status lines).
+    pub status_every: Option<Duration>,
+    /// Stop after this long.
+    pub run_for: Option<Duration>,
+}
+
+/// When to print and when to stop.
+#[derive(Resource)]
+pub struct Console {
+    every: Option<Duration>,
+    last: Instant,
+    started: Instant,
+    run_for: Option<Duration>,
+    stop: Arc<AtomicBool>,
+}
+
+/// No window: the link applied to the ECS and a status line; stops on Ctrl-C, SIGTERM or `--for`.
+pub fn headless_app(
+    options: &HeadlessOptions,
+    site: Arc<twin_model::Site>,
+    view: ViewReceiver,
+    runtime: &tokio::runtime::Runtime,
+) -> App {
+    let stop = Arc::new(AtomicBool::new(false));
+    let signal_stop = stop.clone();
+    runtime.spawn(async move {
+        crate::source::shutdown_signal().await;
+        signal_stop.store(true, Ordering::Relaxed);
+    });
+
+    let mut app = App::new();
+    app.add_plugins((
+        TaskPoolPlugin::default(),
+        ScheduleRunnerPlugin::run_loop(Duration::from_secs_f64(1.0 / 30.0)),
+        LinkPlugin,
+        ShellPlugin,
+    ))
+    .insert_resource(LinkSite(site))
+    .insert_resource(LinkReceiver(view))
+    .insert_resource(Console {
+        every: options.status_every,
+        last: Instant::now(),
+        started: Instant::now(),
+        run_for: options.run_for,
+        stop,
+    });
+    app
+}
+
+/// Exits on a signal or when `--for` is over.
+pub(crate) fn stop_when_asked(console: Res<Console>, mut exit: MessageWriter<AppExit>) {
+    let timed_out = console.run_for.is_some_and(|d| console.started.elapsed() >= d);
+    if timed_out || console.stop.load(Ordering::Relaxed) {
+        exit.write(AppExit::Success);
+    }
+}
+
+/// One line: lit modules, pickers, the order board, controller health.
+pub(crate) fn print_status(
+    mut console: ResMut<Console>,
+    site: Res<LinkSite>,
+    modules: Query<&LightModule>,
+    pickers: Query<&Picker>,
+    board: Res<OrderBoard>,
+    health: Res<LinkHealth>,
+) {
+    let Some(every) = console.every else { return };
+    if console.last.elapsed() < every {
+        return;
+    }
+    console.last = Instant::now();
+    let (mut lit, mut confirmed, mut stale) = (0, 0, 0);
+    for m in &modules {
+        lit += usize::from(m.reading.state == ModuleState::Lit as u16);
+        confirmed += usize::from(m.reading.confirm_latch || m.reading.shortage_latch);
+        stale += usize::from(m.reading.stale);
+    }
+    let mut by_state = [0usize; 6];
+    for p in &pickers {
+        if let Some(s) = by_state.get_mut(usize::from(p.reading.state)) {
+            *s += 1;
+        }
+    }
+    let count = |s: OrderStatus| board.slots.iter().filter(|o| o.status == s as u16).count();
+    let controllers: Vec<String> = site
+        .0
+        .layout
+        .controllers
+        .iter()
+        .zip(&health.controllers)
+        .map(|(c, h)| {
+            let state = match (h.connection, h.stale) {
+                (_, true) => "STALE",
+                (ConnectionState::Connected, _) => "ok",
+                (ConnectionState::Connecting, _) => "connecting",
+                (ConnectionState::Disconnected, _) => "down",
+            };
+            format!(
+                "{} {state} p50 {:.2} ms p99 {:.2} ms polls {} err {} exc {}",
+                c.name,
+                f64::from(h.latency_p50_us) / 1e3,
+                f64::from(h.latency_p99_us) / 1e3,
+                h.polls,
+                h.errors,
+                h.exceptions
+            )
+        })
+        .collect();
+    println!(
+        "modules: {lit} lit, {confirmed} latched, {stale} stale | pickers: {} walking, {} picking, {} packing, {} idle, {} on break | orders: {} pending, {} active, {} done | {}",
+        by_state[PickerState::Walking as usize],
+        by_state[PickerState::Picking as usize],
+        by_state[PickerState::Packing as usize],
+        by_state[PickerState::Idle as usize],
+        by_state[PickerState::Break as usize],
+        count(OrderStatus::Pending),
+        count(OrderStatus::Active),
+        count(OrderStatus::Done),
+        controllers.join(" · ")
+    );
+}

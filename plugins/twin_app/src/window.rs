@@ -1,0 +1,139 @@
+//! The windowed twin: Bevy's renderer with the 3D floor, cameras, egui overlay and the app
+//! shell, fed by a view channel (the live link, a recording or a broker).
+
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Duration;
+
+use bevy::prelude::*;
+use bevy::window::{MonitorSelection, PresentMode, WindowMode, WindowResolution};
+use bevy_egui::EguiPlugin;
+use twin_camera::{CameraMode, CameraPlugin};
+use twin_link::{LinkPlugin, LinkReceiver, LinkSite, ViewReceiver};
+use twin_model::Site;
+use twin_overlay::{OpsConfig, OverlayPlugin};
+use twin_scene::ScenePlugin;
+
+use crate::ShellPlugin;
+use crate::capture::{LastCapture, RunPlan};
+use crate::frame_stats::{FrameStats, ReportFrameStats};
+
+/// How the window runs.
+#[derive(Debug, Clone)]
+pub struct ViewOptions {
+    /// Camera mode at start.
+    pub camera: CameraMode,
+    /// Save one frame here and exit.
+    pub screenshot: Option<PathBuf>,
+    /// Seconds to run before the screenshot.
+    pub after: f64,
+    /// Stop after this long.
+    pub run_for: Option<Duration>,
+    /// Window size in physical pixels.
+    pub size: (u32, u32),
+    /// Print frame-time statistics at exit (and do not wait for vsync).
+    pub frame_stats: bool,
+    /// Create the event loop off the main thread (tests).
+    pub any_thread: bool,
+    /// Wall display: fullscreen, dark, large type, camera tour, no interaction needed.
+    pub kiosk: bool,
+    /// Where the data comes from, for the overlay's top bar.
+    pub source: String,
+    /// A replay feeds the overlay's model itself (the live tracker stays off).
+    pub replay: bool,
+}
+
+impl Default for ViewOptions {
+    fn default() -> Self {
+        Self {
+            camera: CameraMode::Overview,
+            screenshot: None,
+            after: 3.0,
+            run_for: None,
+            size: (1600, 900),
+            frame_stats: false,
+            any_thread: false,
+            kiosk: false,
+            source: String::new(),
+            replay: false,
+        }
+    }
+}
+
+/// The windowed app, ready to run.
+pub fn window_app(site: Arc<Site>, view: ViewReceiver, options: &ViewOptions) -> App {
+    let mut app = App::new();
+    let title = format!("picktwin — {}", site.layout.name);
+    app.add_plugins(
+        DefaultPlugins
+            .set(WindowPlugin {
+                primary_window: Some(Window {
+                    title,
+                    // A wall display fills its screen; F toggles back.
+                    mode: if options.kiosk {
+                        WindowMode::BorderlessFullscreen(MonitorSelection::Current)
+                    } else {
+                        WindowMode::Windowed
+                    },
+                    resolution: WindowResolution::new(options.size.0, options.size.1),
+                    present_mode: if options.frame_stats {
+                        PresentMode::AutoNoVsync
+                    } else {
+                        PresentMode::AutoVsync
+                    },
+                    ..default()
+                }),
+                ..default()
+            })
+            .set(bevy::winit::WinitPlugin { run_on_any_thread: options.any_thread })
+            // picktwin installs its own tracing subscriber (`init_logging`).
+            .disable::<bevy::log::LogPlugin>(),
+    )
+    .add_plugins(EguiPlugin::default())
+    .add_plugins((
+        LinkPlugin,
+        ScenePlugin,
+        CameraPlugin { initial: if options.kiosk { CameraMode::Tour } else { options.camera }, ..default() },
+        OverlayPlugin {
+            kiosk: options.kiosk,
+            config: OpsConfig::for_site(&site),
+            source: options.source.clone(),
+            external_feed: options.replay,
+        },
+        ShellPlugin,
+    ))
+    .insert_resource(LinkSite(site))
+    .insert_resource(LinkReceiver(view))
+    .insert_resource(RunPlan {
+        screenshot: options.screenshot.clone(),
+        after: options.after,
+        run_for: options.run_for,
+        requested: false,
+    })
+    .init_resource::<FrameStats>()
+    .init_resource::<LastCapture>();
+    if options.kiosk {
+        // Wall displays are read from metres away.
+        app.insert_resource(twin_scene::LabelScale(2.0));
+    }
+    if options.frame_stats {
+        app.insert_resource(ReportFrameStats);
+    }
+    app
+}
+
+/// 4× MSAA on a GPU (cheap there, and rack edges need it); none on a software rasterizer,
+/// where it multiplies the cost of every pixel.
+pub(crate) fn choose_antialiasing(
+    adapter: Option<Res<bevy::render::renderer::RenderAdapterInfo>>,
+    mut cameras: Query<&mut bevy::render::view::Msaa, Added<twin_camera::TwinCamera>>,
+) {
+    for mut msaa in &mut cameras {
+        // Bevy does not re-export wgpu's `DeviceType`; its debug name is stable ("Cpu").
+        let software = adapter.as_ref().is_some_and(|a| format!("{:?}", a.0.device_type) == "Cpu");
+        *msaa = if software { bevy::render::view::Msaa::Off } else { bevy::render::view::Msaa::Sample4 };
+        if software {
+            tracing::info!("software renderer: multisampling off");
+        }
+    }
+}
