@@ -104,7 +104,19 @@ pub enum Next {
 
 impl ViewReceiver {
     /// Takes the next message.
+    // Inlined into the hot path: the common case is one pop from the current batch; refilling
+    // (once per batch of thousands) stays out of line.
+    #[inline]
     pub fn recv(&mut self) -> Next {
+        match self.current.pop() {
+            Some(msg) => Next::Message(msg),
+            None => self.refill(),
+        }
+    }
+
+    /// The current batch is used up: recycle it and take the next one.
+    #[inline(never)]
+    fn refill(&mut self) -> Next {
         loop {
             if let Some(msg) = self.current.pop() {
                 return Next::Message(msg);

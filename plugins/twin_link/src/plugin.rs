@@ -220,7 +220,9 @@ pub struct LinkWriters<'w> {
 /// the batch), pickers and board slots are written only when they differ (so change detection
 /// means something), events become Bevy messages.
 struct EcsState<'a, 'w, 's, 'q, 'o> {
-    staging: &'a mut Staging,
+    readings: &'a mut [ModuleReading],
+    is_dirty: &'a mut [bool],
+    dirty: &'a mut Vec<ModuleIndex>,
     picker_entities: &'a PickerEntities,
     pickers: &'a mut Query<'w, 's, &'q mut Picker>,
     board: Mut<'a, OrderBoard>,
@@ -232,11 +234,11 @@ impl LinkState for EcsState<'_, '_, '_, '_, '_> {
     #[inline]
     fn module(&mut self, module: ModuleIndex, reading: &ModuleReading) {
         let i = module as usize;
-        if let Some(slot) = self.staging.readings.get_mut(i) {
+        if let (Some(slot), Some(dirty)) = (self.readings.get_mut(i), self.is_dirty.get_mut(i)) {
             *slot = *reading;
-            if !self.staging.is_dirty[i] {
-                self.staging.is_dirty[i] = true;
-                self.staging.dirty.push(module);
+            if !*dirty {
+                *dirty = true;
+                self.dirty.push(module);
             }
         }
     }
@@ -263,6 +265,8 @@ impl LinkState for EcsState<'_, '_, '_, '_, '_> {
         put(&mut self.health.controllers, usize::from(controller), h);
     }
 
+    // Rare next to state changes: kept out of the dispatch loop.
+    #[cold]
     fn event(&mut self, event: &LinkEvent) {
         let out = &mut self.out;
         match event.clone() {
@@ -309,30 +313,31 @@ fn apply_link_messages(
     let Some(mut receiver) = receiver else { return Ok(()) };
     let staging = &mut *staging;
     let mut applied = 0;
+    // Built once per frame: the per-message work is the dispatch alone.
+    let mut state = EcsState {
+        readings: &mut staging.readings,
+        is_dirty: &mut staging.is_dirty,
+        dirty: &mut staging.dirty,
+        picker_entities: &picker_entities,
+        pickers: &mut pickers,
+        board: board.reborrow(),
+        health: health.reborrow(),
+        out: &mut out,
+    };
     while applied < budget.0 {
         let msg = match receiver.0.recv() {
             Next::Message(msg) => msg,
             Next::Empty => break,
             Next::Closed => {
-                if !health.source_closed {
+                if !state.health.source_closed {
                     tracing::error!("the link's channel closed: no more live data");
-                    health.source_closed = true;
+                    state.health.source_closed = true;
                 }
                 break;
             }
         };
         applied += 1;
-        crate::apply(
-            &mut EcsState {
-                staging,
-                picker_entities: &picker_entities,
-                pickers: &mut pickers,
-                board: board.reborrow(),
-                health: health.reborrow(),
-                out: &mut out,
-            },
-            &msg,
-        );
+        crate::apply(&mut state, &msg);
     }
 
     // Many changes: one pass in memory order beats random lookups.
