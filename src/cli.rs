@@ -178,7 +178,7 @@ pub struct GatewayArgs {
     #[arg(long, value_name = "URL")]
     pub broker: twin_gateway::BrokerUrl,
 
-    /// Site name in the topics (picktwin/SITE/v1/...); default: the URL's path, else the
+    /// Site name in the topics (picktwin/SITE/v2/...); default: the URL's path, else the
     /// layout's name.
     #[arg(long, value_name = "NAME")]
     pub site: Option<String>,

@@ -100,7 +100,7 @@ pub fn module_line<'a>(site: &'a twin_model::Site, index: usize, r: &'a ModuleRe
     }
 }
 
-/// Polls once and prints; exit 2 if a controller did not answer.
+/// Polls once and prints; exit 2 if a controller did not answer or was refused (wrong map).
 pub fn run(args: &SnapshotArgs) -> ExitCode {
     let Some(site) = crate::load_site(Some(&args.layout)) else { return ExitCode::FAILURE };
     let endpoints = match twin_app::source::controller_overrides(&site, &args.controllers) {
@@ -127,6 +127,10 @@ pub fn run(args: &SnapshotArgs) -> ExitCode {
             return ExitCode::from(2);
         }
     };
+    // Missing optional blocks degrade, they do not fail: said on stderr, the rest printed.
+    for w in &snapshot.warnings {
+        eprintln!("warning: {w}");
+    }
     let mut out = std::io::BufWriter::new(std::io::stdout().lock());
     if write_lines(&site, &snapshot.modules, &snapshot.pickers, &mut out).is_err() {
         return ExitCode::FAILURE;

@@ -110,14 +110,21 @@ pub(crate) fn print_status(
         .iter()
         .zip(&health.controllers)
         .map(|(c, h)| {
+            // "ok" only for fresh data; the age is always printed.
             let state = match (h.connection, h.stale) {
+                (ConnectionState::Refused, _) => "REFUSED",
+                (ConnectionState::Disconnected, _) => "down",
+                _ if h.frozen => "FROZEN",
                 (_, true) => "STALE",
                 (ConnectionState::Connected, _) => "ok",
                 (ConnectionState::Connecting, _) => "connecting",
-                (ConnectionState::Disconnected, _) => "down",
             };
+            let age =
+                h.age_ms(wall_ms()).map_or("never".to_owned(), |ms| format!("{:.1} s", ms as f64 / 1000.0));
+            let missing = twin_overlay::ops::missing_names(h);
+            let missing = if missing.is_empty() { String::new() } else { format!(" missing [{missing}]") };
             format!(
-                "{} {state} p50 {:.2} ms p99 {:.2} ms polls {} err {} exc {}",
+                "{} {state} age {age}{missing} p50 {:.2} ms p99 {:.2} ms polls {} err {} exc {}",
                 c.name,
                 f64::from(h.latency_p50_us) / 1e3,
                 f64::from(h.latency_p99_us) / 1e3,
@@ -127,16 +134,37 @@ pub(crate) fn print_status(
             )
         })
         .collect();
+    // Where the first controller's map has no picker block or order board, there is no data:
+    // say so instead of counting defaults as idle pickers.
+    let map = site.0.controller_map(0);
+    let pickers = if map.is_some_and(|m| m.pickers.is_some()) {
+        format!(
+            "{} walking, {} picking, {} packing, {} idle, {} on break",
+            by_state[PickerState::Walking as usize],
+            by_state[PickerState::Picking as usize],
+            by_state[PickerState::Packing as usize],
+            by_state[PickerState::Idle as usize],
+            by_state[PickerState::Break as usize],
+        )
+    } else {
+        "no source".to_owned()
+    };
+    let orders = if map.is_some_and(|m| m.orders.is_some()) {
+        format!(
+            "{} pending, {} active, {} done",
+            count(OrderStatus::Pending),
+            count(OrderStatus::Active),
+            count(OrderStatus::Done)
+        )
+    } else {
+        "no source".to_owned()
+    };
     println!(
-        "modules: {lit} lit, {confirmed} latched, {stale} stale | pickers: {} walking, {} picking, {} packing, {} idle, {} on break | orders: {} pending, {} active, {} done | {}",
-        by_state[PickerState::Walking as usize],
-        by_state[PickerState::Picking as usize],
-        by_state[PickerState::Packing as usize],
-        by_state[PickerState::Idle as usize],
-        by_state[PickerState::Break as usize],
-        count(OrderStatus::Pending),
-        count(OrderStatus::Active),
-        count(OrderStatus::Done),
+        "modules: {lit} lit, {confirmed} latched, {stale} stale | pickers: {pickers} | orders: {orders} | {}",
         controllers.join(" · ")
     );
+}
+
+fn wall_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }

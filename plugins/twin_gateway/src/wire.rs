@@ -8,9 +8,9 @@ use twin_link::LinkMessage;
 use twin_record::TwinState;
 
 /// Envelope version this build writes and reads.
-pub const WIRE_VERSION: u16 = 1;
+pub const WIRE_VERSION: u16 = 2;
 
-/// Topics of one site: `picktwin/<site>/v1/<leaf>`.
+/// Topics of one site: `picktwin/<site>/v2/<leaf>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Topics {
     /// Ordered deltas (QoS 1, not retained).
@@ -201,7 +201,7 @@ mod tests {
         assert_eq!(decode(&bytes).unwrap(), e);
         let mut other = bytes.clone();
         other[0] = 9;
-        assert_eq!(decode(&other).unwrap_err(), WireError::Version { found: 9, supported: 1 });
+        assert_eq!(decode(&other).unwrap_err(), WireError::Version { found: 9, supported: WIRE_VERSION });
         assert!(matches!(decode(&bytes[..5]), Err(WireError::Decode(_))));
         assert!(matches!(decode(b"x"), Err(WireError::Decode(_))));
     }
@@ -222,6 +222,6 @@ mod tests {
         assert!("http://x".parse::<BrokerUrl>().is_err());
         assert!("mqtt://:1883".parse::<BrokerUrl>().is_err());
         assert!("mqtt://h:99999".parse::<BrokerUrl>().is_err());
-        assert_eq!(Topics::new("north/1").deltas, "picktwin/north_1/v1/deltas");
+        assert_eq!(Topics::new("north/1").deltas, "picktwin/north_1/v2/deltas");
     }
 }

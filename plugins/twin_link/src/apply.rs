@@ -86,7 +86,7 @@ mod tests {
             LinkMessage::Module { module: 1, reading: ModuleReading::default() },
             LinkMessage::Picker { picker: 0, reading: PickerReading::default() },
             LinkMessage::Order { slot: 0, order: OrderSlot::default() },
-            LinkMessage::Health { controller: 0, health: ControllerHealth::default() },
+            LinkMessage::Health { controller: 0, health: Box::default() },
             LinkMessage::Event(LinkEvent::Stale { controller: 0 }),
         ] {
             apply(&mut log, &m);

@@ -24,6 +24,8 @@ pub struct ViewReceiver {
     recycle: Sender<Vec<LinkMessage>>,
     /// The batch being read, reversed: the next message is the last element.
     current: Vec<LinkMessage>,
+    /// The sender is gone.
+    closed: bool,
 }
 
 /// A view channel holding at most `batches` batches in flight.
@@ -32,7 +34,7 @@ pub fn view_channel(batches: usize) -> (ViewSender, ViewReceiver) {
     let (recycle, recycled) = crossbeam_channel::bounded(batches.max(1) + 2);
     (
         ViewSender { tx, recycled, batch: Vec::with_capacity(MAX_BATCH) },
-        ViewReceiver { rx, recycle, current: Vec::new() },
+        ViewReceiver { rx, recycle, current: Vec::new(), closed: false },
     )
 }
 
@@ -115,6 +117,46 @@ impl ViewReceiver {
     }
 
     /// The current batch is used up: recycle it and take the next one.
+    /// Hands up to `max` messages to `f` by reference, in order, straight out of the batches
+    /// (no message is moved), and says how many and whether the channel is still open.
+    #[inline]
+    pub fn drain(&mut self, max: usize, mut f: impl FnMut(&LinkMessage)) -> (usize, bool) {
+        let mut done = 0;
+        while done < max {
+            if self.current.is_empty() && !self.next_batch() {
+                return (done, !self.closed);
+            }
+            // Batches are reversed: the next message is the last.
+            let n = (max - done).min(self.current.len());
+            let start = self.current.len() - n;
+            for msg in self.current[start..].iter().rev() {
+                f(msg);
+            }
+            self.current.truncate(start);
+            done += n;
+        }
+        (done, true)
+    }
+
+    /// Recycles the empty batch and takes the next one; false when none is waiting.
+    #[inline(never)]
+    fn next_batch(&mut self) -> bool {
+        if self.current.capacity() > 0 {
+            let _ = self.recycle.try_send(std::mem::take(&mut self.current));
+        }
+        match self.rx.try_recv() {
+            Ok(batch) => {
+                self.current = batch;
+                true
+            }
+            Err(TryRecvError::Empty) => false,
+            Err(TryRecvError::Disconnected) => {
+                self.closed = true;
+                false
+            }
+        }
+    }
+
     #[inline(never)]
     fn refill(&mut self) -> Next {
         loop {

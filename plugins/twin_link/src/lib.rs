@@ -6,6 +6,7 @@ pub mod apply;
 pub mod backoff;
 pub mod channel;
 pub mod clock;
+pub mod health;
 pub mod plan;
 mod plugin;
 pub mod poller;
@@ -15,10 +16,11 @@ pub use apply::{LinkState, apply};
 pub use backoff::Backoff;
 pub use channel::{Next, ViewReceiver, ViewSender, view_channel};
 pub use clock::SiteClock;
+pub use plan::Block;
 pub use plugin::{
-    ButtonConfirmed, ControllerConnected, ControllerDisconnected, ControllerStale, LightModule, LinkBudget,
-    LinkHealth, LinkPlugin, LinkReceiver, LinkSite, LinkSystems, LinkWriters, ModbusException,
-    ModuleEntities, OrderBoard, Picker, PickerEntities, ShortPick,
+    BlockMissing, ButtonConfirmed, ControllerConnected, ControllerDisconnected, ControllerRefused,
+    ControllerStale, LightModule, LinkBudget, LinkHealth, LinkPlugin, LinkReceiver, LinkSite, LinkSystems,
+    LinkWriters, ModbusException, ModuleEntities, OrderBoard, Picker, PickerEntities, ShortPick,
 };
 pub use poller::{CommandError, Link, LinkBuilder, LinkCommand, LinkOptions, Snapshot, snapshot};
 pub use reading::{

@@ -1,11 +1,15 @@
 //! Read planning: which Modbus reads poll one controller, derived from its register map.
 //!
-//! Each block the link needs becomes a range; ranges of one table that touch are merged, then
-//! cut into reads of at most 125 registers or 2000 bits. Reads never cross a gap between
-//! blocks: controllers answer exception 02 for unmapped addresses.
+//! The plan keeps the reads by purpose, so a cycle can read only what it needs: the header
+//! (heartbeat, change counter), the change counters, the bitmaps, the module blocks (all of
+//! them for a full sweep, or only changed modules'), pickers and the order board. Reads never
+//! cross a gap between blocks (controllers answer exception 02 for unmapped addresses) and keep
+//! whole entries per read. Every read names where its values go in the register image
+//! ([`RegisterMap::image`]): for block-shaped maps the wire address, for per-unit maps the
+//! unit's place in the image.
 
 use twin_model::RegisterMap;
-use twin_model::register_map::Table;
+use twin_model::register_map::{Shape, Table};
 
 /// Most registers one FC03/FC04 read returns.
 pub const MAX_REGISTERS: u16 = 125;
@@ -13,7 +17,7 @@ pub const MAX_REGISTERS: u16 = 125;
 pub const MAX_BITS: u16 = 2000;
 
 /// What a range holds.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub enum Block {
     /// Controller header.
     Header,
@@ -27,20 +31,44 @@ pub enum Block {
     ShortageLatch,
     /// Online bits.
     Online,
+    /// Per-module change counters.
+    Changes,
     /// Picker blocks.
     Pickers,
     /// Order board slots.
     Orders,
 }
 
-/// A contiguous span one block occupies.
+impl Block {
+    /// The block's name in the layout's register map.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Header => "header",
+            Self::Commands => "module_commands",
+            Self::Status => "module_status",
+            Self::ConfirmLatch => "bits.confirm_latch",
+            Self::ShortageLatch => "bits.shortage_latch",
+            Self::Online => "bits.online",
+            Self::Changes => "changes",
+            Self::Pickers => "pickers",
+            Self::Orders => "orders",
+        }
+    }
+
+    /// Whether the twin works without it (degraded): everything but the module blocks.
+    pub fn optional(self) -> bool {
+        !matches!(self, Self::Commands | Self::Status)
+    }
+}
+
+/// A contiguous span one block occupies in the image.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Span {
     /// The block.
     pub block: Block,
     /// Its table.
     pub table: Table,
-    /// First address.
+    /// First image address.
     pub start: u16,
     /// Addresses (registers or bits).
     pub len: u32,
@@ -49,24 +77,39 @@ pub struct Span {
 /// One Modbus read.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub struct Read {
+    /// What it reads.
+    pub block: Block,
     /// Table to read.
     pub table: Table,
-    /// First address.
+    /// Unit id to address (`None`: the controller's own).
+    pub unit: Option<u8>,
+    /// First address on the wire.
     pub start: u16,
     /// Registers or bits.
     pub count: u16,
+    /// Where the first value goes in the image.
+    pub image: u16,
 }
 
-/// Everything one poll cycle reads from a controller, bitmaps first.
+/// Everything a controller can be asked for, by purpose.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ReadPlan {
-    /// Where each block lives (for decoding).
+    /// Where each block lives in the image (for decoding).
     pub spans: Vec<Span>,
-    /// The reads, in the order to issue them: latch and online bitmaps, header, module blocks,
-    /// pickers. The order board is planned separately ([`ReadPlan::board`]).
-    pub reads: Vec<Read>,
-    /// Reads covering the order board, in slot order (empty if this controller publishes none).
+    /// The header, one read.
+    pub header: Option<Read>,
+    /// Per-module change counters.
+    pub changes: Vec<Read>,
+    /// Latch and online bitmaps.
+    pub bits: Vec<Read>,
+    /// Every module's command and status blocks: one full sweep.
+    pub modules: Vec<Read>,
+    /// Picker blocks.
+    pub pickers: Vec<Read>,
+    /// The order board, in slot order.
     pub board: Vec<Read>,
+    /// Module addresses per [`ReadPlan::modules`] read (first, one past the last).
+    pub module_ranges: Vec<(u16, u16)>,
 }
 
 /// What to poll on one controller.
@@ -89,87 +132,16 @@ fn limit(table: Table) -> u16 {
 
 /// Cuts `start..start+len` into reads of at most the table's limit; `align` keeps reads on
 /// whole entries of that many addresses where an entry fits in one read.
-fn cut(table: Table, start: u16, len: u32, align: u16, out: &mut Vec<Read>) {
+fn cut(block: Block, table: Table, start: u16, len: u32, align: u16, out: &mut Vec<Read>) {
     let max = u32::from(limit(table));
     let step = if align > 1 && u32::from(align) <= max { max - max % u32::from(align) } else { max };
     let mut at = 0;
     while at < len {
         let count = step.min(len - at);
-        out.push(Read { table, start: (u32::from(start) + at) as u16, count: count as u16 });
+        let s = (u32::from(start) + at) as u16;
+        out.push(Read { block, table, unit: None, start: s, count: count as u16, image: s });
         at += count;
     }
-}
-
-/// Plans the reads of one controller.
-pub fn plan(map: &RegisterMap, input: PlanInput) -> ReadPlan {
-    let n = u32::from(input.span.min(map.max_modules));
-    let b = &map.bits;
-    let mut spans = vec![
-        Span { block: Block::ConfirmLatch, table: Table::Discrete, start: b.confirm_latch, len: n },
-        Span { block: Block::ShortageLatch, table: Table::Discrete, start: b.shortage_latch, len: n },
-        Span { block: Block::Online, table: Table::Discrete, start: b.online, len: n },
-        Span {
-            block: Block::Header,
-            table: Table::Holding,
-            start: map.header.base,
-            len: u32::from(map.header.len),
-        },
-        Span {
-            block: Block::Commands,
-            table: Table::Holding,
-            start: map.module_commands.base,
-            len: n * u32::from(map.module_commands.stride),
-        },
-        Span {
-            block: Block::Status,
-            table: Table::Input,
-            start: map.module_status.base,
-            len: n * u32::from(map.module_status.stride),
-        },
-    ];
-    let pickers = u32::from(input.pickers.min(map.pickers.max));
-    if pickers > 0 {
-        spans.push(Span {
-            block: Block::Pickers,
-            table: Table::Input,
-            start: map.pickers.base,
-            len: pickers * u32::from(map.pickers.stride),
-        });
-    }
-    spans.retain(|s| s.len > 0);
-
-    // Merge spans of one table that touch, keeping the bitmaps-first order of the first span.
-    let mut merged: Vec<(Table, u16, u32, u16)> = Vec::new(); // table, start, len, alignment
-    for s in &spans {
-        let align = match s.block {
-            Block::Commands => map.module_commands.stride,
-            Block::Status => map.module_status.stride,
-            Block::Pickers => map.pickers.stride,
-            _ => 1,
-        };
-        if let Some(m) = merged.iter_mut().find(|m| {
-            m.0 == s.table
-                && (u32::from(m.1) + m.2 == u32::from(s.start)
-                    || u32::from(s.start) + s.len == u32::from(m.1))
-        }) {
-            m.1 = m.1.min(s.start);
-            m.2 += s.len;
-            m.3 = 1;
-        } else {
-            merged.push((s.table, s.start, s.len, align));
-        }
-    }
-    let mut reads = Vec::new();
-    for (table, start, len, align) in merged {
-        cut(table, start, len, align, &mut reads);
-    }
-    let mut board = Vec::new();
-    if input.board && map.orders.max > 0 {
-        let len = u32::from(map.orders.max) * u32::from(map.orders.stride);
-        spans.push(Span { block: Block::Orders, table: Table::Holding, start: map.orders.base, len });
-        cut(Table::Holding, map.orders.base, len, map.orders.stride, &mut board);
-    }
-    ReadPlan { spans, reads, board }
 }
 
 impl ReadPlan {
@@ -177,61 +149,154 @@ impl ReadPlan {
     pub fn span(&self, block: Block) -> Option<Span> {
         self.spans.iter().copied().find(|s| s.block == block)
     }
+
+    /// Reads covering the command and status blocks of `addresses` (ascending, deduplicated):
+    /// neighbours share reads as far as a read's limit allows.
+    pub fn module_reads(&self, map: &RegisterMap, addresses: &[u16], out: &mut Vec<Read>) {
+        let image = map.image();
+        if let Shape::PerUnit { .. } = map.shape {
+            for &a in addresses {
+                out.extend(self.unit_reads(map, &image, a));
+            }
+            return;
+        }
+        for (block, table, base, stride) in [
+            (Block::Commands, Table::Holding, map.module_commands.base, map.module_commands.stride),
+            (Block::Status, Table::Input, map.module_status.base, map.module_status.stride),
+        ] {
+            let per_read = (MAX_REGISTERS / stride.max(1)).max(1);
+            let mut i = 0;
+            while i < addresses.len() {
+                let first = addresses[i];
+                let mut j = i + 1;
+                while j < addresses.len() && addresses[j] < first + per_read {
+                    j += 1;
+                }
+                let last = addresses[j - 1];
+                let start = u32::from(base) + u32::from(first) * u32::from(stride);
+                let count = (u32::from(last - first) + 1) * u32::from(stride);
+                let start = start as u16;
+                out.push(Read { block, table, unit: None, start, count: count as u16, image: start });
+                i = j;
+            }
+        }
+    }
+
+    fn unit_reads(&self, map: &RegisterMap, image: &RegisterMap, a: u16) -> [Read; 2] {
+        let unit = map.unit_of(a);
+        let (c, s) = (&map.module_commands, &map.module_status);
+        [
+            Read {
+                block: Block::Commands,
+                table: Table::Holding,
+                unit,
+                start: c.base,
+                count: c.stride,
+                image: image.command_register(a, 0) as u16,
+            },
+            Read {
+                block: Block::Status,
+                table: Table::Input,
+                unit,
+                start: s.base,
+                count: s.stride,
+                image: image.status_register(a, 0) as u16,
+            },
+        ]
+    }
+}
+
+/// Plans the reads of one controller.
+pub fn plan(map: &RegisterMap, input: PlanInput) -> ReadPlan {
+    let n = u32::from(input.span.min(map.max_modules));
+    let image = map.image();
+    let mut p = ReadPlan {
+        spans: Vec::new(),
+        header: None,
+        changes: Vec::new(),
+        bits: Vec::new(),
+        modules: Vec::new(),
+        pickers: Vec::new(),
+        board: Vec::new(),
+        module_ranges: Vec::new(),
+    };
+    let mut span = |block, table, start: u16, len: u32| {
+        if len > 0 {
+            p.spans.push(Span { block, table, start, len });
+        }
+    };
+    let (c, s) = (&image.module_commands, &image.module_status);
+    span(Block::Commands, Table::Holding, c.base, n * u32::from(c.stride));
+    span(Block::Status, Table::Input, s.base, n * u32::from(s.stride));
+    if let Some(h) = &image.header {
+        span(Block::Header, Table::Holding, h.base, u32::from(h.len));
+    }
+    if let Some(b) = &image.bits {
+        span(Block::ConfirmLatch, Table::Discrete, b.confirm_latch, n);
+        span(Block::ShortageLatch, Table::Discrete, b.shortage_latch, n);
+        span(Block::Online, Table::Discrete, b.online, n);
+    }
+    if let Some(ch) = &image.changes {
+        span(Block::Changes, Table::Input, ch.base, n);
+    }
+    let pickers =
+        image.pickers.as_ref().map_or(0, |b| u32::from(input.pickers.min(b.max)) * u32::from(b.stride));
+    if let Some(b) = &image.pickers {
+        span(Block::Pickers, Table::Input, b.base, pickers);
+    }
+    let board =
+        image.orders.as_ref().filter(|_| input.board).map_or(0, |o| u32::from(o.max) * u32::from(o.stride));
+    if let Some(o) = &image.orders {
+        span(Block::Orders, Table::Holding, o.base, board);
+    }
+
+    for sp in p.spans.clone() {
+        let align = match sp.block {
+            Block::Commands => c.stride,
+            Block::Status => s.stride,
+            Block::Pickers => image.pickers.as_ref().map_or(1, |b| b.stride),
+            Block::Orders => image.orders.as_ref().map_or(1, |o| o.stride),
+            _ => 1,
+        };
+        let out = match sp.block {
+            Block::Header => {
+                p.header = Some(Read {
+                    block: Block::Header,
+                    table: Table::Holding,
+                    unit: None,
+                    start: sp.start,
+                    count: sp.len as u16,
+                    image: sp.start,
+                });
+                continue;
+            }
+            Block::Changes => &mut p.changes,
+            Block::ConfirmLatch | Block::ShortageLatch | Block::Online => &mut p.bits,
+            Block::Commands | Block::Status if matches!(map.shape, Shape::PerUnit { .. }) => continue,
+            Block::Commands | Block::Status => &mut p.modules,
+            Block::Pickers => &mut p.pickers,
+            Block::Orders => &mut p.board,
+        };
+        cut(sp.block, sp.table, sp.start, sp.len, align, out);
+    }
+    if let Shape::PerUnit { .. } = map.shape {
+        for a in 0..n as u16 {
+            let reads = p.unit_reads(map, &image, a);
+            p.modules.extend(reads);
+        }
+    }
+    let (cb, sb) = (c.base, s.base);
+    p.module_ranges = p
+        .modules
+        .iter()
+        .map(|r| {
+            let (base, stride) = if r.block == Block::Commands { (cb, c.stride) } else { (sb, s.stride) };
+            let first = (r.image - base) / stride.max(1);
+            (first, first + r.count / stride.max(1))
+        })
+        .collect();
+    p
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn default_map_plan_for_2000_modules() {
-        let map = RegisterMap::default();
-        let p = plan(&map, PlanInput { span: 2000, pickers: 36, board: true });
-        // Bitmaps first: 3 × 2000 bits, one read each.
-        assert_eq!(
-            &p.reads[..3],
-            &[
-                Read { table: Table::Discrete, start: 0, count: 2000 },
-                Read { table: Table::Discrete, start: 4096, count: 2000 },
-                Read { table: Table::Discrete, start: 8192, count: 2000 },
-            ]
-        );
-        assert_eq!(p.reads[3], Read { table: Table::Holding, start: 0, count: 16 });
-        // Commands: 12-register modules, 120 per read (10 modules), 200 reads.
-        let commands: Vec<_> =
-            p.reads.iter().filter(|r| r.table == Table::Holding && r.start >= 100).collect();
-        assert_eq!(commands.len(), 200);
-        assert!(commands.iter().all(|r| r.count == 120));
-        // Status: 8-register modules, 120 per read (15 modules).
-        let status: Vec<_> = p.reads.iter().filter(|r| r.table == Table::Input && r.start < 20000).collect();
-        assert_eq!(status.len(), 2000usize.div_ceil(15));
-        assert!(p.reads.iter().all(|r| r.count <= limit(r.table)));
-        // Pickers: 36 × 8 = 288 registers.
-        let pickers: u32 = p
-            .reads
-            .iter()
-            .filter(|r| r.table == Table::Input && r.start >= 20000)
-            .map(|r| u32::from(r.count))
-            .sum();
-        assert_eq!(pickers, 288);
-        // The board: 2000 slots × 12, 120 per read.
-        assert_eq!(p.board.len(), 200);
-    }
-
-    #[test]
-    fn touching_blocks_merge() {
-        let mut map = RegisterMap::default();
-        map.module_commands.base = 16; // right after the header
-        let p = plan(&map, PlanInput { span: 3, pickers: 0, board: false });
-        let holding: Vec<_> = p.reads.iter().filter(|r| r.table == Table::Holding).collect();
-        assert_eq!(holding, vec![&Read { table: Table::Holding, start: 0, count: 16 + 36 }]);
-    }
-
-    #[test]
-    fn small_controller_plans_small_reads() {
-        let p = plan(&RegisterMap::default(), PlanInput { span: 7, pickers: 0, board: false });
-        assert_eq!(p.reads.len(), 3 + 1 + 1 + 1);
-        assert!(p.reads.contains(&Read { table: Table::Holding, start: 100, count: 84 }));
-        assert!(p.reads.contains(&Read { table: Table::Input, start: 0, count: 56 }));
-    }
-}
+mod tests;

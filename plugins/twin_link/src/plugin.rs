@@ -14,8 +14,8 @@ use twin_model::{ModuleIndex, Site};
 
 use crate::LinkState;
 use crate::apply::{coalesced_total, put};
-use crate::channel::{Next, ViewReceiver};
-use crate::reading::{ControllerHealth, LinkEvent, ModuleReading, OrderSlot, PickerReading};
+use crate::channel::ViewReceiver;
+use crate::reading::{ControllerHealth, LinkEvent, LinkMessage, ModuleReading, OrderSlot, PickerReading};
 
 /// Applies the live link to the ECS.
 pub struct LinkPlugin;
@@ -32,6 +32,8 @@ impl Plugin for LinkPlugin {
             .add_message::<ControllerDisconnected>()
             .add_message::<ControllerStale>()
             .add_message::<ModbusException>()
+            .add_message::<BlockMissing>()
+            .add_message::<ControllerRefused>()
             .add_message::<ButtonConfirmed>()
             .add_message::<ShortPick>()
             .configure_sets(Startup, LinkSystems::Spawn)
@@ -145,6 +147,30 @@ pub struct ControllerStale {
     pub controller: u16,
 }
 
+/// A block of a controller's map answered with an exception: what depends on it is missing.
+#[derive(Message, Debug, Clone)]
+pub struct BlockMissing {
+    /// Controller index.
+    pub controller: u16,
+    /// The block.
+    pub block: crate::plan::Block,
+    /// Function code.
+    pub function: u8,
+    /// Exception code.
+    pub code: u8,
+    /// First address of the request.
+    pub address: u16,
+}
+
+/// A controller reports another map version or module count than the layout: refused.
+#[derive(Message, Debug, Clone)]
+pub struct ControllerRefused {
+    /// Controller index.
+    pub controller: u16,
+    /// Both values, the layout file and the controller.
+    pub reason: Arc<str>,
+}
+
 /// A controller answered with a Modbus exception.
 #[derive(Message, Debug, Clone)]
 pub struct ModbusException {
@@ -201,7 +227,7 @@ fn spawn_site_entities(
         .map(|index| commands.spawn(Picker { index, reading: PickerReading::default() }).id())
         .collect();
     health.controllers = vec![ControllerHealth::default(); site.layout.controllers.len()];
-    let slots = site.controller_map(0).map_or(0, |m| usize::from(m.orders.max));
+    let slots = site.controller_map(0).and_then(|m| m.orders.as_ref()).map_or(0, |o| usize::from(o.max));
     board.slots = vec![OrderSlot::default(); slots];
 }
 
@@ -212,6 +238,8 @@ pub struct LinkWriters<'w> {
     disconnected: MessageWriter<'w, ControllerDisconnected>,
     stale: MessageWriter<'w, ControllerStale>,
     exception: MessageWriter<'w, ModbusException>,
+    missing: MessageWriter<'w, BlockMissing>,
+    refused: MessageWriter<'w, ControllerRefused>,
     confirmed: MessageWriter<'w, ButtonConfirmed>,
     short: MessageWriter<'w, ShortPick>,
 }
@@ -231,7 +259,7 @@ struct EcsState<'a, 'w, 's, 'q, 'o> {
 }
 
 impl LinkState for EcsState<'_, '_, '_, '_, '_> {
-    #[inline]
+    #[inline(always)]
     fn module(&mut self, module: ModuleIndex, reading: &ModuleReading) {
         let i = module as usize;
         if let (Some(slot), Some(dirty)) = (self.readings.get_mut(i), self.is_dirty.get_mut(i)) {
@@ -282,6 +310,14 @@ impl LinkState for EcsState<'_, '_, '_, '_, '_> {
             LinkEvent::Exception { controller, function, code, address } => {
                 out.exception.write(ModbusException { controller, function, code, address });
             }
+            LinkEvent::BlockMissing { controller, block, function, code, address } => {
+                out.missing.write(BlockMissing { controller, block, function, code, address });
+            }
+            LinkEvent::Refused { controller, reason } => {
+                out.refused.write(ControllerRefused { controller, reason });
+            }
+            // Frozen travels in the health report (and greys the modules).
+            LinkEvent::Frozen { .. } => {}
             LinkEvent::Confirmed { module, quantity } => {
                 out.confirmed.write(ButtonConfirmed { module, quantity });
             }
@@ -312,7 +348,6 @@ fn apply_link_messages(
 ) -> Result {
     let Some(mut receiver) = receiver else { return Ok(()) };
     let staging = &mut *staging;
-    let mut applied = 0;
     // Built once per frame: the per-message work is the dispatch alone.
     let mut state = EcsState {
         readings: &mut staging.readings,
@@ -324,30 +359,48 @@ fn apply_link_messages(
         health: health.reborrow(),
         out: &mut out,
     };
-    while applied < budget.0 {
-        let msg = match receiver.0.recv() {
-            Next::Message(msg) => msg,
-            Next::Empty => break,
-            Next::Closed => {
-                if !state.health.source_closed {
-                    tracing::error!("the link's channel closed: no more live data");
-                    state.health.source_closed = true;
+    // Module states are nearly all the traffic. The poller sends them in module order, and the
+    // modules were spawned in that order, so a cursor walking the table in step with the
+    // messages finds each one without a lookup (a merge join). A message behind the cursor (a
+    // second controller's batch, a repeat) is staged and applied by lookup after the drain, so
+    // the last state of a module still wins.
+    let mut cursor = modules.iter_mut();
+    let mut at = cursor.next();
+    let (applied, open) = receiver.0.drain(budget.0, |msg| match msg {
+        LinkMessage::Module { module, reading } => {
+            while let Some(m) = &mut at {
+                if m.index == *module {
+                    if m.reading != *reading {
+                        m.reading = *reading;
+                    }
+                    return;
                 }
-                break;
+                if m.index > *module {
+                    break;
+                }
+                at = cursor.next();
             }
-        };
-        applied += 1;
-        crate::apply(&mut state, &msg);
+            state.module(*module, reading);
+        }
+        other => crate::apply(&mut state, other),
+    });
+    if !open && !state.health.source_closed {
+        tracing::error!("the link's channel closed: no more live data");
+        state.health.source_closed = true;
     }
 
     // Many changes: one pass in memory order beats random lookups.
     if staging.dirty.len() > staging.readings.len() / 8 {
-        for mut m in &mut modules {
+        // `for_each` folds over each table's rows (no per-item archetype checks, unlike `next`).
+        let (readings, is_dirty) = (&staging.readings, &staging.is_dirty);
+        modules.iter_mut().for_each(|mut m| {
             let i = m.index as usize;
-            if staging.is_dirty.get(i).copied().unwrap_or(false) && m.reading != staging.readings[i] {
-                m.reading = staging.readings[i];
+            if let (Some(true), Some(r)) = (is_dirty.get(i), readings.get(i))
+                && m.reading != *r
+            {
+                m.reading = *r;
             }
-        }
+        });
     } else {
         for &module in &staging.dirty {
             let i = module as usize;

@@ -7,10 +7,13 @@
 use std::fmt;
 use std::sync::Arc;
 
-use twin_model::register_map::Table;
+use twin_model::codes::ModuleState;
+use twin_model::register_map::{Latch, Table, TextEncoding};
 use twin_model::{ModuleIndex, RegisterMap, codes};
 
 use crate::plan::{Block, ReadPlan};
+
+pub use crate::health::{ConnectionState, ControllerHealth};
 
 /// Location text as a module displays it (up to 16 ASCII characters), stored inline.
 #[derive(serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -22,20 +25,13 @@ pub struct LocationText {
 impl LocationText {
     /// Decodes registers packed two characters each, high byte first, trailing blanks removed.
     pub fn from_registers(regs: &[u16]) -> Self {
+        Self::decode(TextEncoding::Ascii, regs)
+    }
+
+    /// Decodes registers in a map's text encoding (non-ASCII becomes `?`, blanks trimmed).
+    pub fn decode(encoding: TextEncoding, regs: &[u16]) -> Self {
         let mut t = Self::default();
-        for (i, b) in regs.iter().flat_map(|r| r.to_be_bytes()).take(16).enumerate() {
-            t.bytes[i] = if b.is_ascii_graphic() || b == b' ' {
-                b
-            } else if b == 0 {
-                b' '
-            } else {
-                b'?'
-            };
-            t.len = i as u8 + 1;
-        }
-        while t.len > 0 && t.bytes[usize::from(t.len) - 1] == b' ' {
-            t.len -= 1;
-        }
+        t.len = encoding.decode(regs, &mut t.bytes) as u8;
         t
     }
 
@@ -145,51 +141,6 @@ impl OrderSlot {
     }
 }
 
-/// Connection state of one controller.
-#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Eq, Default, Debug)]
-pub enum ConnectionState {
-    /// Connecting (first attempt or after a failure).
-    #[default]
-    Connecting,
-    /// Polling.
-    Connected,
-    /// Not answering; reconnecting with backoff.
-    Disconnected,
-}
-
-/// Health of one controller's link.
-#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Default, Debug)]
-pub struct ControllerHealth {
-    /// Connection state.
-    pub connection: ConnectionState,
-    /// No complete poll for three intervals.
-    pub stale: bool,
-    /// Wall-clock time of the last complete poll, milliseconds since the Unix epoch (0: never).
-    pub last_good_poll_ms: u64,
-    /// Median request latency over the recent window, microseconds.
-    pub latency_p50_us: u32,
-    /// 99th-percentile request latency, microseconds.
-    pub latency_p99_us: u32,
-    /// Complete poll cycles.
-    pub polls: u32,
-    /// Successful requests.
-    pub requests: u32,
-    /// Transport errors, timeouts and malformed responses.
-    pub errors: u32,
-    /// Modbus exception responses.
-    pub exceptions: u32,
-    /// Connections made after the first.
-    pub reconnects: u32,
-    /// States coalesced link-wide (replaced while the view was full) when this was sent.
-    pub coalesced: u32,
-    /// The controller's status word at the last good poll (bit 1: host watchdog tripped).
-    pub status: u16,
-    /// The controller clock at the last good poll, seconds (follows the simulator's speed).
-    pub clock_s: u32,
-    /// The controller clock's speed factor (1: real time; 0: not reported).
-    pub clock_speed: u16,
-}
-
 /// Facts the overlay raises alarms and counters from.
 #[derive(serde::Serialize, serde::Deserialize, Clone, PartialEq, Eq, Debug)]
 pub enum LinkEvent {
@@ -220,6 +171,33 @@ pub enum LinkEvent {
         code: u8,
         /// First address of the request.
         address: u16,
+    },
+    /// A block the map names answered with an exception: the data depending on it is missing.
+    BlockMissing {
+        /// Controller index.
+        controller: u16,
+        /// The block.
+        block: Block,
+        /// Function code of the request.
+        function: u8,
+        /// Exception code.
+        code: u8,
+        /// First address of the request.
+        address: u16,
+    },
+    /// A controller's heartbeat stopped changing.
+    Frozen {
+        /// Controller index.
+        controller: u16,
+        /// How long it stood still, milliseconds.
+        for_ms: u32,
+    },
+    /// A controller reports a map or module count the layout does not expect.
+    Refused {
+        /// Controller index.
+        controller: u16,
+        /// Both values, the layout file and the controller.
+        reason: Arc<str>,
     },
     /// A module's confirm latch was set: the picker confirmed the full quantity.
     Confirmed {
@@ -263,12 +241,13 @@ pub enum LinkMessage {
         /// New content.
         order: OrderSlot,
     },
-    /// A controller's health changed.
+    /// A controller's health changed (boxed: rare and large, it would make every message as
+    /// large as itself).
     Health {
         /// Controller index.
         controller: u16,
         /// New health.
-        health: ControllerHealth,
+        health: Box<ControllerHealth>,
     },
     /// Something happened.
     Event(LinkEvent),
@@ -315,50 +294,78 @@ impl Image {
         }
     }
 
+    /// Whether the image holds a block.
+    pub fn has(&self, block: Block) -> bool {
+        self.blocks.iter().any(|b| b.0 == block)
+    }
+
+    /// Drops a block the controller turned out not to have, so decoding falls back.
+    pub fn remove(&mut self, block: Block) {
+        self.blocks.retain(|b| b.0 != block);
+    }
+
     /// A block's values.
     pub fn block(&self, block: Block) -> &[u16] {
         self.blocks.iter().find(|b| b.0 == block).map_or(&[], |b| &b.3)
     }
 }
 
-/// Decodes module address `a` from an image.
-pub fn decode_module(map: &RegisterMap, image: &Image, a: u16) -> ModuleReading {
-    let c = &map.module_commands;
-    let s = &map.module_status;
+/// Decodes module address `a` from an image laid out as `map.image()`, translating the
+/// device's codes and text encoding into picktwin's (`image` is that layout; `map` says what
+/// the values mean).
+pub fn decode_module(map: &RegisterMap, image_map: &RegisterMap, image: &Image, a: u16) -> ModuleReading {
+    let c = &image_map.module_commands;
+    let s = &image_map.module_status;
     let cmd = image.block(Block::Commands);
     let st = image.block(Block::Status);
     let (ci, si) = (usize::from(a) * usize::from(c.stride), usize::from(a) * usize::from(s.stride));
     let cf = |off: u16| cmd.get(ci + usize::from(off)).copied().unwrap_or(0);
     let sf = |off: u16| st.get(si + usize::from(off)).copied().unwrap_or(0);
-    let bit = |block: Block| image.block(block).get(usize::from(a)).is_some_and(|&v| v != 0);
+    let cof = |off: Option<u16>| off.map_or(0, cf);
+    let sof = |off: Option<u16>| off.map_or(0, sf);
+    let u32f = |f: &dyn Fn(u16) -> u16, off: Option<u16>| {
+        off.map_or(0, |o| codes::registers_to_u32([f(o), f(o + 1)]))
+    };
+    let bit = |block: Block| image.block(block).get(usize::from(a)).map(|&v| v != 0);
     let loc = ci + usize::from(c.location);
     let location = cmd
         .get(loc..loc + usize::from(c.location_len))
-        .map_or_else(LocationText::default, LocationText::from_registers);
+        .map_or_else(LocationText::default, |regs| LocationText::decode(map.text, regs));
+    let v = &map.values;
+    let state = v.state_from_device(sf(s.state));
+    let (confirm_latch, shortage_latch) = match map.latch {
+        Latch::Bitmap if image.has(Block::ConfirmLatch) => {
+            (bit(Block::ConfirmLatch).unwrap_or(false), bit(Block::ShortageLatch).unwrap_or(false))
+        }
+        // The state is the latch (or the bitmaps are missing): confirmed and short states hold
+        // until the host acknowledges.
+        _ => (state == ModuleState::Confirmed as u16, state == ModuleState::Shortage as u16),
+    };
     ModuleReading {
-        mode: cf(c.mode),
+        mode: v.mode_from_device(cf(c.mode)),
         quantity: cf(c.quantity),
         location,
-        colour: cf(c.colour),
-        blink: cf(c.blink),
-        blink_period_ms: cf(c.blink_period_ms),
-        job: codes::registers_to_u32([cf(c.job_id), cf(c.job_id + 1)]),
-        sequence: cf(c.sequence),
-        applied_sequence: sf(s.applied_sequence),
-        state: sf(s.state),
+        colour: v.colour_from_device(cf(c.colour)),
+        blink: c.blink.map_or(0, |o| v.blink_from_device(cf(o))),
+        blink_period_ms: cof(c.blink_period_ms),
+        job: u32f(&cf, c.job_id),
+        sequence: cof(c.sequence),
+        applied_sequence: sof(s.applied_sequence),
+        state,
         confirmed_quantity: sf(s.confirmed_quantity),
-        press_count: sf(s.press_count),
-        fault: sf(s.fault_code),
-        confirm_latch: bit(Block::ConfirmLatch),
-        shortage_latch: bit(Block::ShortageLatch),
-        online: bit(Block::Online),
+        press_count: sof(s.press_count),
+        fault: sof(s.fault_code),
+        confirm_latch,
+        shortage_latch,
+        // Without an online bitmap, a module that answers is online.
+        online: bit(Block::Online).unwrap_or(true),
         stale: false,
     }
 }
 
 /// Decodes picker `i` from an image.
 pub fn decode_picker(map: &RegisterMap, image: &Image, i: u16) -> PickerReading {
-    let p = &map.pickers;
+    let Some(p) = &map.pickers else { return PickerReading::default() };
     let data = image.block(Block::Pickers);
     let base = usize::from(i) * usize::from(p.stride);
     let f = |off: u16| data.get(base + usize::from(off)).copied().unwrap_or(0);
@@ -373,7 +380,7 @@ pub fn decode_picker(map: &RegisterMap, image: &Image, i: u16) -> PickerReading 
 
 /// Decodes order-board slot `slot` from its registers (one stride's worth).
 pub fn decode_order(map: &RegisterMap, regs: &[u16]) -> OrderSlot {
-    let o = &map.orders;
+    let Some(o) = &map.orders else { return OrderSlot::default() };
     let f = |off: u16| regs.get(usize::from(off)).copied().unwrap_or(0);
     OrderSlot {
         order_id: codes::registers_to_u32([f(o.order_id), f(o.order_id + 1)]),
@@ -423,13 +430,13 @@ mod tests {
         assert_eq!(changes, vec![(Block::Commands, 36, 48), (Block::Status, 24, 32), (Block::Online, 0, 4)]);
         // The same values again: no change reported.
         image.store(Table::Discrete, 8192, &[1u16, 1, 1, 1], |b, _, _| panic!("{b:?} reported unchanged"));
-        let r = decode_module(&map, &image, 3);
+        let r = decode_module(&map, &map, &image, 3);
         assert_eq!(
             (r.mode, r.quantity, r.location.as_str(), r.colour, r.job, r.sequence),
             (1, 7, "B2-0111", 1, 99, 5)
         );
         assert_eq!((r.applied_sequence, r.state, r.press_count, r.online), (5, 1, 2, true));
         assert!(!r.confirm_latch);
-        assert_eq!(decode_module(&map, &image, 2).mode, 0);
+        assert_eq!(decode_module(&map, &map, &image, 2).mode, 0);
     }
 }

@@ -2,7 +2,7 @@
 //! numbers in a controller's registers mean (docs/register-map.md).
 
 /// Host → module mode (`module_commands.mode`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 #[repr(u16)]
 pub enum Mode {
     /// Display blank, LED off.
@@ -49,7 +49,7 @@ impl Mode {
 }
 
 /// Module → host state (`module_status.state`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 #[repr(u16)]
 pub enum ModuleState {
     /// Nothing shown.
@@ -114,8 +114,29 @@ pub const COLOURS: [(&str, [u8; 3]); 7] = [
     ("white", [240, 240, 240]),
 ];
 
+/// LED colour, by its index in [`COLOURS`] (what `module_commands.colour` holds in picktwin-v1).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
+#[repr(u16)]
+pub enum Colour {
+    /// Red.
+    #[default]
+    Red = 0,
+    /// Green.
+    Green = 1,
+    /// Blue.
+    Blue = 2,
+    /// Yellow (amber).
+    Yellow = 3,
+    /// Cyan.
+    Cyan = 4,
+    /// Magenta.
+    Magenta = 5,
+    /// White.
+    White = 6,
+}
+
 /// Blink patterns (`module_commands.blink`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 #[repr(u16)]
 pub enum Blink {
     /// Steady light.

@@ -105,6 +105,8 @@ pub struct Site {
     pub controllers: Vec<ControllerPlan>,
     /// When shifts start (from the layout's `shifts`).
     pub shifts: ShiftCalendar,
+    /// The file the layout was read from (`<layout>` when built in code), for messages.
+    pub file: String,
     /// Things that look wrong but do not stop loading.
     pub warnings: Vec<Diagnostic>,
     pub(crate) by_id: HashMap<ModuleId, ModuleIndex>,

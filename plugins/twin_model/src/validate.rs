@@ -10,7 +10,7 @@ use std::collections::{BTreeMap, HashMap};
 use crate::diagnostic::{Diagnostic, Finding, Severity};
 use crate::layout::{Facing, Rect, SiteLayout};
 use crate::location::{LocationFormat, LocationValues};
-use crate::register_map::{DEFAULT_MAP_NAME, RegisterMap};
+use crate::register_map::{BUILTIN_MAPS, RegisterMap, builtin_maps};
 use crate::shifts::ShiftCalendar;
 use crate::site::{ControllerPlan, LayoutError, Module, ModuleId, ModuleIndex, Site};
 use crate::source_map::{SourceMap, ValuePath};
@@ -168,6 +168,7 @@ pub(crate) fn compile(layout: SiteLayout, src: Option<&str>, file: &str) -> Resu
             rack_zone: e.rack_zone,
             controllers: e.controllers,
             shifts: e.shifts,
+            file: file.to_owned(),
             warnings: diagnostics,
             by_id: e.by_id,
         }),
@@ -222,8 +223,8 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
         }
     };
 
-    // Register maps: the built-in one, then the layout's.
-    let mut maps = vec![RegisterMap::default()];
+    // Register maps: the built-in ones, then the layout's.
+    let mut maps = builtin_maps();
     let map_names = ck.unique_names(
         "register_maps",
         "name",
@@ -232,10 +233,10 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
     );
     for (i, m) in layout.register_maps.iter().enumerate() {
         let path = root.field("register_maps").index(i);
-        if m.name == DEFAULT_MAP_NAME {
+        if BUILTIN_MAPS.contains(&m.name.as_str()) {
             ck.error(
                 path.field("name"),
-                format!("register map name {DEFAULT_MAP_NAME:?} is reserved for the built-in map"),
+                format!("register map name {:?} is reserved for a built-in map", m.name),
                 "give your map another name and refer to it from the controllers that use it",
             );
         }
@@ -249,7 +250,10 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
         maps.push(m.clone());
     }
     let map_index = |name: &str| -> Option<usize> {
-        if name == DEFAULT_MAP_NAME { Some(0) } else { map_names.get(name).map(|&i| i + 1) }
+        BUILTIN_MAPS
+            .iter()
+            .position(|b| *b == name)
+            .or_else(|| map_names.get(name).map(|&i| i + BUILTIN_MAPS.len()))
     };
 
     // Zones, aisles.
@@ -332,15 +336,44 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
                 "use 10 to 60000 ms (100–250 ms is usual)",
             );
         }
+        if !(1..=8).contains(&c.connections) {
+            ck.error(
+                path.field("connections"),
+                format!("controller {:?} asks for {} connections", c.name, c.connections),
+                "use 1 to 8 (PLCs accept 3 to 8 connections; leave room for other hosts)",
+            );
+        }
+        if !(500..=600_000).contains(&c.frozen_after_ms) {
+            ck.error(
+                path.field("frozen_after_ms"),
+                format!("controller {:?} has frozen_after_ms {}", c.name, c.frozen_after_ms),
+                "use 500 to 600000 ms (the heartbeat changes every 100 ms; 3000 is the default)",
+            );
+        }
         let map = map_index(&c.register_map);
         if map.is_none() {
-            let mut known = vec![DEFAULT_MAP_NAME.to_owned()];
+            let mut known: Vec<String> = BUILTIN_MAPS.iter().map(|b| format!("{b:?}")).collect();
             known.extend(layout.register_maps.iter().map(|m| format!("{:?}", m.name)));
             ck.error(
                 path.field("register_map"),
                 format!("controller {:?} uses unknown register map {:?}", c.name, c.register_map),
                 format!("define it under `register_maps` or use one of: {}", known.join(", ")),
             );
+        }
+        if let Some(m) = map
+            && let Some(first) = maps[m].unit_of(0)
+        {
+            let last = u32::from(first) + u32::from(maps[m].max_modules) - 1;
+            if (u32::from(first)..=last).contains(&u32::from(c.unit_id)) {
+                ck.error(
+                    path.field("unit_id"),
+                    format!(
+                        "controller {:?}: unit_id {} is one of its modules' unit ids ({first}..={last}, map {:?})",
+                        c.name, c.unit_id, maps[m].name
+                    ),
+                    "give the gateway a unit id outside its modules' range (e.g. 247)",
+                );
+            }
         }
         controller_map.push(map);
     }
@@ -535,6 +568,7 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
         let mut missing_controller = 0usize;
         let mut too_long: Option<(usize, String)> = None;
         let mut not_ascii: Option<String> = None;
+        let mut not_encodable: Option<(String, String)> = None;
         let mut beyond_map: Option<(usize, u64, Origin)> = None;
         let face = r.footprint();
         let along_step = r.bay_width / f32::from(r.slots_per_level);
@@ -603,6 +637,13 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
                 let chars = maps[m].location_chars();
                 if location.len() > chars && too_long.as_ref().is_none_or(|(_, l)| location.len() > l.len()) {
                     too_long = Some((chars, location.clone()));
+                }
+                let mut regs = [0u16; 16];
+                let len = usize::from(maps[m].module_commands.location_len).min(16);
+                if not_encodable.is_none()
+                    && let Err(e) = maps[m].text.encode(&location, &mut regs[..len])
+                {
+                    not_encodable = Some((location.clone(), e));
                 }
             }
 
@@ -686,6 +727,17 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
                 at,
                 format!("rack {:?}: location text {text:?} has {} characters; its controller's display shows {chars}", r.id, text.len()),
                 "shorten the location format (e.g. drop separators) or give overrides a shorter `location`",
+            );
+        }
+        if let Some((text, why)) = not_encodable {
+            let at = if r.location_format.is_some() { path.field("location_format") } else { path.clone() };
+            ck.error(
+                at,
+                format!(
+                    "rack {:?}: location text {text:?} cannot be shown by its controller's map: {why}",
+                    r.id
+                ),
+                "give the rack a numeric `location_format` (e.g. \"{id}\") or overrides numeric `location`s",
             );
         }
         if let Some(text) = not_ascii {

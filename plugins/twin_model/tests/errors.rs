@@ -449,7 +449,7 @@ fn reserved_map_name_is_refused() {
         "    controllers: [",
         "    register_maps: [\n        RegisterMap(name: \"picktwin-v1\"),\n    ],\n    controllers: [",
     )]);
-    expect_one(&src, "is reserved for the built-in map", pos(&src, "name: \"picktwin-v1\"", 0));
+    expect_one(&src, "is reserved for a built-in map", pos(&src, "name: \"picktwin-v1\"", 0));
 }
 
 #[test]

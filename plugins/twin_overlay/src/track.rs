@@ -5,8 +5,8 @@
 
 use bevy::prelude::*;
 use twin_link::{
-    ControllerDisconnected, ControllerHealth, LightModule, LinkHealth, ModbusException, OrderBoard,
-    OrderSlot, Picker, SiteClock,
+    BlockMissing, ControllerDisconnected, ControllerHealth, ControllerRefused, LightModule, LinkHealth,
+    ModbusException, OrderBoard, OrderSlot, Picker, SiteClock,
 };
 
 use crate::OpsModel;
@@ -30,6 +30,8 @@ struct Seen {
 struct LinkFacts<'w, 's> {
     disconnected: MessageReader<'w, 's, ControllerDisconnected>,
     exceptions: MessageReader<'w, 's, ModbusException>,
+    missing: MessageReader<'w, 's, BlockMissing>,
+    refused: MessageReader<'w, 's, ControllerRefused>,
 }
 
 fn wall_ms() -> u64 {
@@ -62,6 +64,12 @@ fn track_link(
     }
     for e in facts.exceptions.read() {
         ops.exception(e.controller, e.function, e.code, e.address);
+    }
+    for m in facts.missing.read() {
+        ops.block_missing(m.controller, m.block, m.function, m.code, m.address);
+    }
+    for r in facts.refused.read() {
+        ops.refused(r.controller, &r.reason);
     }
     if health.is_changed() {
         seen.health.resize(health.controllers.len(), ControllerHealth::default());

@@ -55,7 +55,7 @@ fn link_messages_become_orders_picks_kpis_and_alarms() {
         online: true,
         ..Default::default()
     };
-    tx.push(LinkMessage::Health { controller: 0, health: health(t0, false) });
+    tx.push(LinkMessage::Health { controller: 0, health: Box::new(health(t0, false)) });
     tx.push(LinkMessage::Order { slot: 0, order: order(OrderStatus::Active, 0) });
     tx.push(LinkMessage::Module { module: 17, reading: lit });
     tx.ship();
@@ -71,13 +71,13 @@ fn link_messages_become_orders_picks_kpis_and_alarms() {
     // 90 s later the picker confirms 3 of 4 and the order is done; then the controller goes stale.
     let short =
         ModuleReading { state: ModuleState::Shortage as u16, confirmed_quantity: 3, press_count: 1, ..lit };
-    tx.push(LinkMessage::Health { controller: 0, health: health(t0 + 90, false) });
+    tx.push(LinkMessage::Health { controller: 0, health: Box::new(health(t0 + 90, false)) });
     tx.push(LinkMessage::Module { module: 17, reading: short });
     tx.push(LinkMessage::Event(LinkEvent::Shortage { module: 17, asked: 4, picked: 3 }));
     tx.push(LinkMessage::Order { slot: 0, order: order(OrderStatus::Done, 1) });
     tx.ship();
     app.update();
-    tx.push(LinkMessage::Health { controller: 0, health: health(t0 + 120, true) });
+    tx.push(LinkMessage::Health { controller: 0, health: Box::new(health(t0 + 120, true)) });
     tx.ship();
     app.update();
 

@@ -139,7 +139,7 @@ fn synthesise(site: &Arc<Site>) -> (PathBuf, u64) {
                 last_good_poll_ms: t,
                 ..Default::default()
             };
-            put(&mut rec, &mut raw, t, LinkMessage::Health { controller: c, health });
+            put(&mut rec, &mut raw, t, LinkMessage::Health { controller: c, health: Box::new(health) });
         }
     }
     rec.finish(HOURS * 3600 * 1000).unwrap();

@@ -1,4 +1,4 @@
-//! The recording file format (docs/recording.md), version 1:
+//! The recording file format (docs/recording.md), version 2:
 //!
 //! ```text
 //! file   := magic "PICKTWIN-REC\n" · u32le header_len · header (RON, UTF-8) · frame*
@@ -23,7 +23,7 @@ use crate::state::TwinState;
 /// First bytes of every recording.
 pub const MAGIC: &[u8; 13] = b"PICKTWIN-REC\n";
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 1;
+pub const FORMAT_VERSION: u32 = 2;
 /// Frame kind: deltas.
 pub const KIND_DELTAS: u8 = 1;
 /// Frame kind: keyframe.
@@ -380,7 +380,7 @@ mod tests {
         let mut file = Vec::new();
         write_header(&mut file, &Header { version: 9, ..header() }).unwrap();
         let e = read_header("f", &file).unwrap_err();
-        assert!(matches!(e, RecordError::Version { found: 9, supported: 1, .. }), "{e}");
+        assert!(matches!(e, RecordError::Version { found: 9, supported: FORMAT_VERSION, .. }), "{e}");
         assert!(e.to_string().contains("version 9"));
     }
 }

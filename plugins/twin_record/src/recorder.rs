@@ -157,6 +157,8 @@ impl Recorder {
             let (last, at) = self.health_at[c];
             let significant = last.connection != health.connection
                 || last.stale != health.stale
+                || last.frozen != health.frozen
+                || last.missing_blocks != health.missing_blocks
                 || last.status != health.status
                 || last.errors != health.errors
                 || last.exceptions != health.exceptions
@@ -167,7 +169,7 @@ impl Recorder {
                 self.summary.health_skipped += 1;
                 return self.tick(t_ms);
             }
-            self.health_at[c] = (*health, t_ms);
+            self.health_at[c] = (**health, t_ms);
         }
         if self.pending.is_empty() {
             self.pending_t0 = t_ms;

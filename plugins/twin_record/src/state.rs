@@ -22,7 +22,7 @@ pub struct TwinState {
 impl TwinState {
     /// The state before anything was read: sized for the site, everything default.
     pub fn for_site(site: &Site) -> Self {
-        let slots = site.controller_map(0).map_or(0, |m| usize::from(m.orders.max));
+        let slots = site.controller_map(0).and_then(|m| m.orders.as_ref()).map_or(0, |o| usize::from(o.max));
         Self {
             modules: vec![ModuleReading::default(); site.modules.len()],
             pickers: vec![PickerReading::default(); site.layout.pickers.len()],
@@ -55,7 +55,7 @@ impl TwinState {
             .health
             .iter()
             .enumerate()
-            .map(|(i, h)| LinkMessage::Health { controller: i as u16, health: *h });
+            .map(|(i, h)| LinkMessage::Health { controller: i as u16, health: Box::new(*h) });
         health.chain(orders).chain(modules).chain(pickers)
     }
 }

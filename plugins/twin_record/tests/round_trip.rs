@@ -158,11 +158,14 @@ fn wrong_layout_and_foreign_version_are_refused_clearly() {
 
     let mut bytes = std::fs::read(&path).unwrap();
     let text = String::from_utf8_lossy(&bytes).into_owned();
-    let at = text.find("version: 1").unwrap();
+    let at = text.find(&format!("version: {}", twin_record::FORMAT_VERSION)).unwrap();
     bytes[at + "version: ".len()] = b'7';
     std::fs::write(&path, &bytes).unwrap();
     let e = Recording::open(p, None, |_| {}).err().expect("refused");
-    assert!(matches!(e, RecordError::Version { found: 7, supported: 1, .. }), "{e}");
+    assert!(
+        matches!(e, RecordError::Version { found: 7, supported: twin_record::FORMAT_VERSION, .. }),
+        "{e}"
+    );
 }
 
 #[test]
@@ -177,10 +180,10 @@ fn a_new_shift_starts_a_new_file_with_a_keyframe() {
         clock_s,
         ..Default::default()
     };
-    r.record(10, LinkMessage::Health { controller: 0, health: health(14 * 3600 - 1) }).unwrap();
+    r.record(10, LinkMessage::Health { controller: 0, health: Box::new(health(14 * 3600 - 1)) }).unwrap();
     let order = twin_link::OrderSlot { order_id: 9, status: 1, ..Default::default() };
     r.record(20, LinkMessage::Order { slot: 0, order }).unwrap();
-    r.record(1030, LinkMessage::Health { controller: 0, health: health(14 * 3600) }).unwrap();
+    r.record(1030, LinkMessage::Health { controller: 0, health: Box::new(health(14 * 3600)) }).unwrap();
     let summary = r.finish(2000).unwrap();
     assert_eq!(summary.files, [path.clone(), part_path(&path, 2)]);
     let second = Recording::open(summary.files[1].to_str().unwrap(), None, |_| {}).unwrap();

@@ -8,6 +8,7 @@ pub mod controller;
 pub mod engine;
 pub mod rng;
 pub mod server;
+pub mod slow;
 
 use std::io;
 use std::net::SocketAddr;
@@ -18,7 +19,7 @@ use tokio::net::TcpListener;
 use tokio::task::JoinSet;
 use twin_model::Site;
 
-pub use controller::{ControllerSim, Exception};
+pub use controller::{Command, ControllerSim, Exception};
 pub use engine::{Engine, SimConfig, SimEvent, TimedEvent};
 pub use server::{ControllerService, SharedController};
 
@@ -130,8 +131,7 @@ pub async fn start(site: Arc<Site>, options: SimOptions) -> io::Result<RunningSi
     let engine = Engine::new(site.clone(), controllers.clone(), options.config);
     for c in &controllers {
         let mut c = c.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-        let timeout = c.map().header.watchdog_timeout_ms;
-        let _ = c.write_registers(timeout, &[WATCHDOG_TIMEOUT_MS], 1);
+        c.set_watchdog_timeout(WATCHDOG_TIMEOUT_MS);
         c.tick(0, (engine.now_ms() / 1000) as u32, options.speed.round() as u16);
     }
     let mut tasks = JoinSet::new();
@@ -181,8 +181,7 @@ async fn drive(mut engine: Engine, controllers: Vec<SharedController>, speed: f6
         let clock_s = (engine.now_ms() / 1000) as u32;
         for c in &controllers {
             let mut c = c.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
-            let wd = c.map().header.host_watchdog;
-            let _ = c.write_registers(wd, &[watchdog], 1);
+            c.feed_watchdog(watchdog);
             c.tick(real_ms, clock_s, speed.round() as u16);
         }
     }

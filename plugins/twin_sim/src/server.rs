@@ -49,46 +49,59 @@ impl ControllerService {
         Self { controller, unit_id }
     }
 
-    /// Handles one request.
+    /// Handles one request: routed by unit id into the controller's image (see
+    /// [`ControllerSim::route`]), then read or written there.
     pub fn handle(&self, req: &SlaveRequest<'_>) -> Result<Response, Exception> {
-        if req.slave != self.unit_id && req.slave != 0 && req.slave != 255 {
-            return Err(Exception::GatewayTargetFailed);
-        }
         // A poisoned lock means a panic elsewhere mid-update; the tables are plain data, so
         // serving them is still better than taking the controller off the wire.
         let mut c = self.controller.lock().unwrap_or_else(PoisonError::into_inner);
+        let (own, unit) = (self.unit_id, req.slave);
+        let at =
+            |c: &ControllerSim, table, a: u16, n: usize| c.route(own, unit, table, a, n.min(0xFFFF) as u16);
         Ok(match &req.request {
-            Request::ReadCoils(a, n) => Response::ReadCoils(c.read_bits(Table::Coils, *a, *n)?.to_vec()),
+            Request::ReadCoils(a, n) => {
+                let a = at(&c, Table::Coils, *a, usize::from(*n))?;
+                Response::ReadCoils(c.read_bits(Table::Coils, a, *n)?.to_vec())
+            }
             Request::ReadDiscreteInputs(a, n) => {
-                Response::ReadDiscreteInputs(c.read_bits(Table::Discrete, *a, *n)?.to_vec())
+                let a = at(&c, Table::Discrete, *a, usize::from(*n))?;
+                Response::ReadDiscreteInputs(c.read_bits(Table::Discrete, a, *n)?.to_vec())
             }
             Request::ReadHoldingRegisters(a, n) => {
-                Response::ReadHoldingRegisters(c.read_registers(Table::Holding, *a, *n)?.to_vec())
+                let a = at(&c, Table::Holding, *a, usize::from(*n))?;
+                Response::ReadHoldingRegisters(c.read_registers(Table::Holding, a, *n)?.to_vec())
             }
             Request::ReadInputRegisters(a, n) => {
-                Response::ReadInputRegisters(c.read_registers(Table::Input, *a, *n)?.to_vec())
+                let a = at(&c, Table::Input, *a, usize::from(*n))?;
+                Response::ReadInputRegisters(c.read_registers(Table::Input, a, *n)?.to_vec())
             }
-            Request::WriteSingleCoil(a, v) => {
-                c.write_coils(*a, &[*v])?;
-                Response::WriteSingleCoil(*a, *v)
+            Request::WriteSingleCoil(a0, v) => {
+                let a = at(&c, Table::Coils, *a0, 1)?;
+                c.write_coils(a, &[*v])?;
+                Response::WriteSingleCoil(*a0, *v)
             }
-            Request::WriteMultipleCoils(a, values) => {
-                c.write_coils(*a, values)?;
-                Response::WriteMultipleCoils(*a, values.len() as u16)
+            Request::WriteMultipleCoils(a0, values) => {
+                let a = at(&c, Table::Coils, *a0, values.len())?;
+                c.write_coils(a, values)?;
+                Response::WriteMultipleCoils(*a0, values.len() as u16)
             }
-            Request::WriteSingleRegister(a, v) => {
-                c.write_registers(*a, &[*v], MAX_WRITE_REGISTERS)?;
-                Response::WriteSingleRegister(*a, *v)
+            Request::WriteSingleRegister(a0, v) => {
+                let a = at(&c, Table::Holding, *a0, 1)?;
+                c.write_registers(a, &[*v], MAX_WRITE_REGISTERS)?;
+                Response::WriteSingleRegister(*a0, *v)
             }
-            Request::WriteMultipleRegisters(a, values) => {
-                c.write_registers(*a, values, MAX_WRITE_REGISTERS)?;
-                Response::WriteMultipleRegisters(*a, values.len() as u16)
+            Request::WriteMultipleRegisters(a0, values) => {
+                let a = at(&c, Table::Holding, *a0, values.len())?;
+                c.write_registers(a, values, MAX_WRITE_REGISTERS)?;
+                Response::WriteMultipleRegisters(*a0, values.len() as u16)
             }
             Request::ReadWriteMultipleRegisters(ra, rn, wa, values) => {
                 // Validate both halves before writing: a failed read must not leave a write.
-                c.read_registers(Table::Holding, *ra, *rn)?;
-                c.write_registers(*wa, values, MAX_RW_WRITE_REGISTERS)?;
-                Response::ReadWriteMultipleRegisters(c.read_registers(Table::Holding, *ra, *rn)?.to_vec())
+                let ra = at(&c, Table::Holding, *ra, usize::from(*rn))?;
+                let wa = at(&c, Table::Holding, *wa, values.len())?;
+                c.read_registers(Table::Holding, ra, *rn)?;
+                c.write_registers(wa, values, MAX_RW_WRITE_REGISTERS)?;
+                Response::ReadWriteMultipleRegisters(c.read_registers(Table::Holding, ra, *rn)?.to_vec())
             }
             _ => return Err(Exception::IllegalFunction),
         })

@@ -79,3 +79,38 @@ async fn pymodbus_reads_writes_and_sees_the_exceptions() {
     assert!(ok && out.contains("17 passed, 0 failed"), "{out}");
     sim.shutdown().await;
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn mbpoll_reads_the_per_unit_gateway_map_by_unit_id() {
+    let path = format!("{}/../../layouts/unit_gateway.ron", env!("CARGO_MANIFEST_DIR"));
+    let site = Arc::new(Site::load(path).unwrap_or_else(|e| panic!("{e}")));
+    let options = SimOptions {
+        listen: Listen::Base("127.0.0.1:0".parse().unwrap()),
+        speed: 1.0,
+        config: SimConfig::default(),
+    };
+    let sim = twin_sim::start(site, options).await.unwrap();
+    let port = sim.addresses()[0].port().to_string();
+    const INSTALL: &str = "sudo apt-get install mbpoll";
+    let args = |unit: &str, extra: &[&str]| {
+        let mut a: Vec<String> =
+            ["-m", "tcp", "-a", unit, "-p", &port, "-1", "-o", "3"].map(String::from).to_vec();
+        a.extend(extra.iter().map(|s| s.to_string()));
+        a.push("127.0.0.1".into());
+        a
+    };
+    // The gateway's own unit: its header (map version 1, 200 devices).
+    let (ok, out) = peer("mbpoll", args("247", &["-t", "4", "-r", "1", "-c", "8"]), INSTALL).await;
+    assert!(ok && out.contains("[1]: \t1\n") && out.contains("[2]: \t200\n"), "{out}");
+    // Unit 1 is module address 0: five holding registers (quantity blank), three input.
+    let (ok, out) = peer("mbpoll", args("1", &["-t", "4", "-r", "1", "-c", "5"]), INSTALL).await;
+    assert!(ok && out.contains("[2]: \t65535 (-1)\n"), "{out}");
+    let (ok, out) = peer("mbpoll", args("1", &["-t", "3", "-r", "1", "-c", "3"]), INSTALL).await;
+    assert!(ok, "{out}");
+    // Past the unit's block, and a unit with no device behind the gateway.
+    let (_, out) = peer("mbpoll", args("1", &["-t", "4", "-r", "1", "-c", "6"]), INSTALL).await;
+    assert!(out.contains("Illegal data address"), "{out}");
+    let (_, out) = peer("mbpoll", args("241", &["-t", "4", "-r", "1", "-c", "1"]), INSTALL).await;
+    assert!(out.contains("Target device failed to respond"), "exception 0B for an absent device:\n{out}");
+    sim.shutdown().await;
+}

@@ -1,6 +1,7 @@
-//! The Modbus poller: one persistent connection per controller on the link's own thread (a
-//! tokio runtime), every connect and request under a timeout, reconnect with capped
-//! exponential backoff, stale detection, and only changes sent on.
+//! The Modbus poller: persistent connections per controller (`connections: N` read in
+//! parallel) on the link's own thread (a tokio runtime), every connect and request under a
+//! timeout, the map checked on connect, change-driven cycles, reconnect with capped exponential
+//! backoff reset only by a good cycle, stale and frozen detection, and only changes sent on.
 //!
 //! tokio-modbus has neither timeouts nor reconnects, and a reply arriving after a timeout would
 //! be taken as the answer to the next request, so any timeout or transport error drops the
@@ -14,8 +15,8 @@ use std::time::{Duration, Instant, SystemTime};
 use crossbeam_channel::{Receiver, Sender};
 use tokio::net::TcpStream;
 use tokio_modbus::client::{Client as _, Context};
-use tokio_modbus::prelude::{ExceptionCode, Request, Response, Slave};
-use twin_model::register_map::Table;
+use tokio_modbus::prelude::{ExceptionCode, Request, Response, Slave, SlaveContext as _};
+use twin_model::register_map::{Acknowledge, Table};
 use twin_model::{ModuleIndex, RegisterMap, Site, codes};
 
 use crate::backoff::Backoff;
@@ -26,9 +27,12 @@ use crate::reading::{
     PickerReading, decode_module, decode_order, decode_picker,
 };
 
+mod cycle;
 mod handle;
 mod latency;
+mod liveness;
 mod outbox;
+mod pool;
 mod run;
 mod session;
 mod snapshot;
@@ -39,7 +43,7 @@ pub(crate) use latency::Latency;
 pub use snapshot::{Snapshot, snapshot};
 pub use wire::{PollError, Target, targets};
 
-use {outbox::*, run::*, session::*, wire::*};
+use {outbox::*, pool::*, run::*, session::*, wire::*};
 /// How the link behaves.
 #[derive(Debug, Clone)]
 pub struct LinkOptions {

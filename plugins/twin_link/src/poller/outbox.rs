@@ -79,7 +79,7 @@ impl Outbox {
             LinkMessage::Picker { picker, reading } => self.pending_pickers.insert(picker, reading).is_some(),
             LinkMessage::Order { slot, order } => self.pending_orders.insert(slot, order).is_some(),
             LinkMessage::Health { controller, health } => {
-                self.pending_health.insert(controller, health).is_some()
+                self.pending_health.insert(controller, *health).is_some()
             }
             LinkMessage::Event(e) => {
                 self.pending_events.push_back(e);
@@ -103,7 +103,7 @@ impl Outbox {
                     LinkMessage::Event(e)
                 } else if let Some(&c) = self.pending_health.keys().next() {
                     let health = self.pending_health.remove(&c).unwrap_or_default();
-                    LinkMessage::Health { controller: c, health }
+                    LinkMessage::Health { controller: c, health: Box::new(health) }
                 } else if let Some(&m) = self.pending_modules.keys().next() {
                     let reading = self.pending_modules.remove(&m).unwrap_or_default();
                     LinkMessage::Module { module: m, reading }

@@ -1,7 +1,11 @@
-//! The connection state machine of one controller: connect, poll, execute commands, drop on a
-//! fault and reconnect with backoff.
+//! The connection state machine of one controller: connect, check the map, poll, execute
+//! commands, drop on a fault and reconnect with backoff (reset only by a complete good cycle).
 
 use super::*;
+
+fn wall_ms() -> u64 {
+    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
 
 /// Polls one controller forever.
 pub(super) async fn run_controller(
@@ -18,11 +22,12 @@ pub(super) async fn run_controller(
     let mut backoff = Backoff::new(options.backoff_min, options.backoff_max);
     let mut connected_once = false;
     let mut reported_down = false;
+    let mut refusal: Option<String> = None;
     loop {
         p.health.connection =
             if connected_once { ConnectionState::Disconnected } else { ConnectionState::Connecting };
-        let mut ctx = match connect(&p.target.endpoint, p.target.unit, options.timeout).await {
-            Ok(ctx) => ctx,
+        let mut pool = match Pool::open(&p.target, p.target.connections, options.timeout).await {
+            Ok(pool) => pool,
             Err(e) => {
                 p.health.errors = p.health.errors.saturating_add(1);
                 if !reported_down {
@@ -43,65 +48,89 @@ pub(super) async fn run_controller(
             p.health.reconnects = p.health.reconnects.saturating_add(1);
         }
         connected_once = true;
-        backoff.reset();
-        p.health.connection = ConnectionState::Connected;
-        tracing::info!(controller = %p.target.name, endpoint = %p.target.endpoint, "connected");
-        publish(&outbox, LinkMessage::Event(LinkEvent::Connected { controller: p.target.index }));
-        let mut ticker = tokio::time::interval(p.target.interval);
-        ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-        // The last exception reported, so a controller that keeps answering one is not an
-        // alarm every poll.
-        let mut last_exception = None;
-        let error = 'polling: loop {
-            ticker.tick().await;
-            while let Ok(cmd) = commands.try_recv() {
-                match execute(&mut ctx, &p, cmd, options.timeout).await {
-                    Ok(()) => tracing::info!(controller = %p.target.name, "command {cmd:?} done"),
-                    Err(e @ PollError::Exception { .. }) => {
-                        tracing::warn!(controller = %p.target.name, "command {cmd:?} refused: {e}");
-                    }
-                    // A timed-out write may still be answered later: the connection is unusable.
-                    Err(e) => break 'polling e,
+        let error = match p.check_map(&mut pool).await {
+            Ok(Some(reason)) => {
+                p.health.connection = ConnectionState::Refused;
+                if refusal.as_deref() != Some(reason.as_str()) {
+                    tracing::error!(controller = %p.target.name, "{reason}");
+                    let ev =
+                        LinkEvent::Refused { controller: p.target.index, reason: reason.as_str().into() };
+                    publish(&outbox, LinkMessage::Event(ev));
+                    refusal = Some(reason);
                 }
+                p.mark_untrusted(&outbox);
+                p.publish_health(&outbox);
+                drop(pool);
+                sleep_watching_stale(&mut p, options.backoff_max, &outbox).await;
+                continue;
             }
-            match p.cycle(&mut ctx, options.timeout, &outbox).await {
-                Ok(()) => {
-                    p.last_good = Some(Instant::now());
-                    p.health.last_good_poll_ms = SystemTime::now()
-                        .duration_since(SystemTime::UNIX_EPOCH)
-                        .map_or(0, |d| d.as_millis() as u64);
-                    p.health.polls = p.health.polls.wrapping_add(1);
-                    p.read_header_health();
-                    if p.health.stale {
-                        p.health.stale = false;
-                        tracing::info!(controller = %p.target.name, "fresh data again");
-                    }
-                    last_exception = None;
-                    p.publish_health(&outbox);
-                }
-                Err(e @ PollError::Exception { function, code, address }) => {
-                    p.health.exceptions = p.health.exceptions.saturating_add(1);
-                    if last_exception != Some((function, code, address)) {
-                        last_exception = Some((function, code, address));
-                        tracing::warn!(controller = %p.target.name, "{e}");
-                        let ev = LinkEvent::Exception { controller: p.target.index, function, code, address };
-                        publish(&outbox, LinkMessage::Event(ev));
-                    }
-                    p.check_stale(&outbox);
-                    p.publish_health(&outbox);
-                }
-                Err(e) => break e,
+            Ok(None) => {
+                poll(&mut p, &mut pool, &options, &outbox, &mut commands, &mut backoff, &mut refusal).await
             }
+            Err(e) => e,
         };
+        p.take_latency(&mut pool);
+        p.requests_before += pool.latency.requests;
         p.health.errors = p.health.errors.saturating_add(1);
         p.health.connection = ConnectionState::Disconnected;
         tracing::warn!(controller = %p.target.name, "connection dropped: {error}");
         let reason: Arc<str> = error.to_string().into();
         publish(&outbox, LinkMessage::Event(LinkEvent::Disconnected { controller: p.target.index, reason }));
         reported_down = true;
-        drop(ctx);
+        drop(pool);
         p.publish_health(&outbox);
         sleep_watching_stale(&mut p, backoff.next_delay(), &outbox).await;
+    }
+}
+
+/// Polls over an open, checked connection until it fails; returns why.
+async fn poll(
+    p: &mut Poller,
+    pool: &mut Pool,
+    options: &LinkOptions,
+    outbox: &SharedOutbox,
+    commands: &mut tokio::sync::mpsc::UnboundedReceiver<LinkCommand>,
+    backoff: &mut Backoff,
+    refusal: &mut Option<String>,
+) -> PollError {
+    p.health.connection = ConnectionState::Connected;
+    *refusal = None;
+    // A new connection rechecks every block and re-reads every module.
+    p.missing.clear();
+    p.health.missing_blocks = 0;
+    p.image = Image::for_plan(&p.target.plan);
+    p.full_next = true;
+    p.last_counter = None;
+    p.heartbeat = None;
+    tracing::info!(controller = %p.target.name, endpoint = %p.target.endpoint, connections = pool.ctxs.len(), "connected");
+    publish(outbox, LinkMessage::Event(LinkEvent::Connected { controller: p.target.index }));
+    let mut ticker = tokio::time::interval(p.target.interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticker.tick().await;
+        while let Ok(cmd) = commands.try_recv() {
+            match execute(pool.first(), p, cmd, options.timeout).await {
+                Ok(()) => tracing::info!(controller = %p.target.name, "command {cmd:?} done"),
+                Err(e @ (PollError::Exception { .. } | PollError::Unsupported(_))) => {
+                    tracing::warn!(controller = %p.target.name, "command {cmd:?} refused: {e}");
+                }
+                // A timed-out write may still be answered later: the connection is unusable.
+                Err(e) => return e,
+            }
+        }
+        let (started, wall) = (Instant::now(), wall_ms());
+        match p.cycle(pool, outbox).await {
+            Err(e) => return e,
+            Ok(true) => {
+                p.cycle_done(started, wall);
+                // Only a complete good cycle proves the controller works: a device that
+                // accepts and then resets, or a frozen stack, keeps backing off.
+                backoff.reset();
+            }
+            Ok(false) => p.check_stale(outbox),
+        }
+        p.take_latency(pool);
+        p.publish_health(outbox);
     }
 }
 

@@ -18,6 +18,14 @@ pub struct Target {
     pub interval: Duration,
     /// Its register map.
     pub map: RegisterMap,
+    /// The map's image layout (where the poller keeps values; see `RegisterMap::image`).
+    pub image_map: RegisterMap,
+    /// Connections to read over in parallel.
+    pub connections: u8,
+    /// How long the heartbeat may stand still before the controller counts as frozen.
+    pub frozen_after: Duration,
+    /// The layout file, for messages.
+    pub layout_file: String,
     /// `(address, module)` of every module it drives, by address.
     pub modules: Vec<(u16, ModuleIndex)>,
     /// The reads of one cycle.
@@ -35,10 +43,12 @@ pub fn targets(site: &Site, endpoints: &HashMap<usize, String>) -> Vec<Target> {
             let modules: Vec<(u16, ModuleIndex)> =
                 site.controllers[i].modules.iter().map(|&m| (site.modules[m as usize].address, m)).collect();
             let span = modules.last().map_or(0, |(a, _)| a + 1);
-            // The layout's first controller also publishes pickers and the order board.
+            // Pickers and the order board are read where the map has them, on the layout's
+            // first controller (the simulator publishes them there).
             let first = i == 0;
             let pickers = if first { site.layout.pickers.len().min(usize::from(u16::MAX)) as u16 } else { 0 };
             let plan = plan(&map, PlanInput { span, pickers, board: first });
+            let image_map = map.image();
             Target {
                 index: i as u16,
                 name: c.name.clone(),
@@ -46,6 +56,10 @@ pub fn targets(site: &Site, endpoints: &HashMap<usize, String>) -> Vec<Target> {
                 unit: c.unit_id,
                 interval: Duration::from_millis(u64::from(c.poll_interval_ms)),
                 map,
+                image_map,
+                connections: c.connections.clamp(1, 8),
+                frozen_after: Duration::from_millis(u64::from(c.frozen_after_ms)),
+                layout_file: site.file.clone(),
                 modules,
                 plan,
             }
@@ -67,6 +81,8 @@ pub enum PollError {
         /// Got.
         got: usize,
     },
+    /// The map cannot express the command.
+    Unsupported(&'static str),
     /// The controller answered with an exception.
     Exception {
         /// Function code.
@@ -83,6 +99,7 @@ impl std::fmt::Display for PollError {
         match self {
             PollError::Timeout => write!(f, "no answer within the timeout"),
             PollError::Transport(e) => write!(f, "{e}"),
+            PollError::Unsupported(why) => write!(f, "not supported: {why}"),
             PollError::Short { asked, got } => write!(f, "short response: asked for {asked}, got {got}"),
             PollError::Exception { function, code, address } => {
                 write!(f, "exception {code:02X} to function {function:02X} at address {address}")
@@ -106,14 +123,15 @@ pub(super) fn exception_code(e: ExceptionCode) -> u8 {
     }
 }
 
-/// Issues one read under the timeout; checks the response length.
+/// Issues one read under the timeout to the read's unit (else `home`); checks the response
+/// length.
 pub(super) async fn read(
     ctx: &mut Context,
     r: Read,
+    home: u8,
     timeout: Duration,
-    latency: &mut Latency,
 ) -> Result<Vec<u16>, PollError> {
-    let started = Instant::now();
+    ctx.set_slave(Slave(r.unit.unwrap_or(home)));
     let function = match r.table {
         Table::Coils => 1,
         Table::Discrete => 2,
@@ -140,8 +158,6 @@ pub(super) async fn read(
         }
         other => return Err(PollError::Transport(format!("unexpected response {other:?}"))),
     };
-    latency.record(started.elapsed());
-    latency.requests += 1;
     // Bit replies are padded to whole bytes; register replies must match exactly.
     let enough = match r.table {
         Table::Holding | Table::Input => result.len() == usize::from(r.count),
@@ -178,19 +194,44 @@ pub(super) async fn execute(
     let (function, address, request) = match cmd {
         LinkCommand::Acknowledge { module } => {
             let Some(&(a, _)) = p.target.modules.iter().find(|(_, m)| *m == module) else { return Ok(()) };
-            let coil = map.bits.acknowledge + a;
-            (5, coil, Request::WriteSingleCoil(coil, true))
+            match (map.acknowledge, &map.bits) {
+                (Acknowledge::Coil, Some(bits)) => {
+                    let coil = bits.acknowledge + a;
+                    (5, coil, Request::WriteSingleCoil(coil, true))
+                }
+                (Acknowledge::Register { offset, value }, _) => {
+                    if let Some(unit) = map.unit_of(a) {
+                        ctx.set_slave(Slave(unit));
+                    }
+                    let register = if map.unit_of(a).is_some() {
+                        map.module_commands.base + offset
+                    } else {
+                        map.command_register(a, offset) as u16
+                    };
+                    (6, register, Request::WriteSingleRegister(register, value))
+                }
+                (Acknowledge::Coil, None) => return Ok(()),
+            }
         }
         LinkCommand::LampTest { .. } => {
+            let Some((h, command, sequence)) =
+                map.header.as_ref().and_then(|h| Some((h, h.global_command?, h.global_sequence?)))
+            else {
+                return Err(PollError::Unsupported("this controller's map has no global command"));
+            };
             let header = p.image.block(Block::Header);
-            let seq = header.get(usize::from(map.header.global_sequence)).copied().unwrap_or(0);
-            let start = map.header.base + map.header.global_command;
+            let seq = header.get(usize::from(sequence)).copied().unwrap_or(0);
+            let start = h.base + command;
+            if sequence != command + 1 {
+                return Err(PollError::Unsupported("global_sequence must follow global_command"));
+            }
             let values = vec![codes::global::LAMP_TEST, seq.wrapping_add(1)];
             (16, start, Request::WriteMultipleRegisters(start, values.into()))
         }
     };
-    tokio::time::timeout(timeout, ctx.call(request))
-        .await
+    let result = tokio::time::timeout(timeout, ctx.call(request)).await;
+    ctx.set_slave(Slave(p.target.unit));
+    result
         .map_err(|_| PollError::Timeout)?
         .map_err(|e| PollError::Transport(e.to_string()))?
         .map_err(|e| PollError::Exception { function, code: exception_code(e), address })?;

@@ -17,6 +17,12 @@ pub enum AlarmKind {
     HostWatchdog,
     /// The controller answered with a Modbus exception.
     ModbusException,
+    /// The controller reports another map version or module count: its data is refused.
+    ControllerRefused,
+    /// The controller's heartbeat stands still: its program is not running.
+    ControllerFrozen,
+    /// A block of the controller's map is missing: the data depending on it is not read.
+    BlockMissing,
     /// A module has been lit longer than the threshold.
     StuckLight,
     /// A picker confirmed less than asked.
@@ -33,6 +39,9 @@ impl AlarmKind {
             Self::ControllerStale => "stale",
             Self::HostWatchdog => "watchdog",
             Self::ModbusException => "exception",
+            Self::ControllerRefused => "refused",
+            Self::ControllerFrozen => "frozen",
+            Self::BlockMissing => "missing block",
             Self::StuckLight => "stuck light",
             Self::Shortage => "shortage",
             Self::MisPick => "mis-pick",
@@ -43,15 +52,26 @@ impl AlarmKind {
     pub fn is_condition(self) -> bool {
         matches!(
             self,
-            Self::ControllerOffline | Self::ControllerStale | Self::HostWatchdog | Self::StuckLight
+            Self::ControllerOffline
+                | Self::ControllerStale
+                | Self::HostWatchdog
+                | Self::StuckLight
+                | Self::ControllerRefused
+                | Self::ControllerFrozen
+                | Self::BlockMissing
         )
     }
 
     /// Conditions that stop the twin from seeing the floor rank highest.
     pub fn severity(self) -> Severity {
         match self {
-            Self::ControllerOffline | Self::HostWatchdog => Severity::Critical,
-            Self::ControllerStale | Self::StuckLight | Self::ModbusException => Severity::Warning,
+            Self::ControllerOffline
+            | Self::HostWatchdog
+            | Self::ControllerRefused
+            | Self::ControllerFrozen => Severity::Critical,
+            Self::ControllerStale | Self::StuckLight | Self::ModbusException | Self::BlockMissing => {
+                Severity::Warning
+            }
             Self::Shortage | Self::MisPick => Severity::Notice,
         }
     }

@@ -69,6 +69,10 @@ impl LinkState for Feed<'_> {
     fn event(&mut self, event: &LinkEvent) {
         match event {
             LinkEvent::Disconnected { controller, reason } => self.ops.disconnected(*controller, reason),
+            LinkEvent::Refused { controller, reason } => self.ops.refused(*controller, reason),
+            LinkEvent::BlockMissing { controller, block, function, code, address } => {
+                self.ops.block_missing(*controller, *block, *function, *code, *address);
+            }
             LinkEvent::Exception { controller, function, code, address } => {
                 self.ops.exception(*controller, *function, *code, *address);
             }
@@ -91,12 +95,12 @@ mod tests {
         let mut f = LinkFeeder::default();
         let h = |clock_s| LinkMessage::Health {
             controller: 0,
-            health: ControllerHealth {
+            health: Box::new(ControllerHealth {
                 connection: ConnectionState::Connected,
                 polls: 1,
                 clock_s,
                 ..Default::default()
-            },
+            }),
         };
         let busy = PickerReading { state: PickerState::Walking as u16, ..Default::default() };
         f.feed(&mut ops, &LinkMessage::Picker { picker: 0, reading: busy }, 0);

@@ -6,6 +6,7 @@
 pub mod alarms;
 pub mod feed;
 pub mod kpi;
+mod link_health;
 pub mod orders;
 
 use std::collections::{HashMap, VecDeque};
@@ -17,6 +18,7 @@ use twin_model::codes::{ModuleState, fault};
 pub use alarms::{Alarm, AlarmKind, AlarmLog, Place, Severity};
 pub use feed::LinkFeeder;
 pub use kpi::{KpiConfig, KpiPoint, KpiSnapshot, KpiTracker, PickerCounts, PickerRate};
+pub use link_health::missing_names;
 pub use orders::{OrderBook, OrderRecord, QueueView, SortKey};
 
 /// Overlay settings.
@@ -93,6 +95,8 @@ struct Lit {
 struct ControllerSeen {
     connection: ConnectionState,
     stale: bool,
+    frozen: bool,
+    missing_blocks: u16,
     watchdog: bool,
 }
 
@@ -311,60 +315,6 @@ impl Ops {
         while self.picks.len() > self.config.max_picks {
             self.picks.pop_front();
         }
-    }
-
-    /// A controller's health report.
-    pub fn health(&mut self, c: u16, h: &ControllerHealth) {
-        let i = usize::from(c);
-        if i >= self.controllers.len() {
-            self.controllers.resize(i + 1, ControllerSeen::default());
-        }
-        let seen = self.controllers[i];
-        let place = Place::Controller(c);
-        let (now, wall) = (self.now, self.wall_ms);
-        if h.connection != seen.connection {
-            match h.connection {
-                ConnectionState::Disconnected => {
-                    self.alarms.raise(AlarmKind::ControllerOffline, place, "not answering".into(), now, wall);
-                }
-                ConnectionState::Connected => {
-                    self.alarms.clear(AlarmKind::ControllerOffline, place, now);
-                }
-                ConnectionState::Connecting => {}
-            }
-        }
-        if h.stale != seen.stale {
-            let detail = "no complete poll for three intervals";
-            self.alarms.set(AlarmKind::ControllerStale, place, h.stale, detail, now, wall);
-        }
-        let watchdog = h.status & 0b10 != 0;
-        if watchdog != seen.watchdog {
-            let detail = "host watchdog tripped: lights blanked";
-            self.alarms.set(AlarmKind::HostWatchdog, place, watchdog, detail, now, wall);
-        }
-        self.controllers[i] = ControllerSeen { connection: h.connection, stale: h.stale, watchdog };
-    }
-
-    /// A controller's connection failed, for this reason.
-    pub fn disconnected(&mut self, c: u16, reason: &str) {
-        self.alarms.raise(
-            AlarmKind::ControllerOffline,
-            Place::Controller(c),
-            reason.to_owned(),
-            self.now,
-            self.wall_ms,
-        );
-        let i = usize::from(c);
-        if i >= self.controllers.len() {
-            self.controllers.resize(i + 1, ControllerSeen::default());
-        }
-        self.controllers[i].connection = ConnectionState::Disconnected;
-    }
-
-    /// A controller answered with a Modbus exception.
-    pub fn exception(&mut self, c: u16, function: u8, code: u8, address: u16) {
-        let detail = format!("FC{function:02} at {address}: exception {code:02X}");
-        self.alarms.raise(AlarmKind::ModbusException, Place::Controller(c), detail, self.now, self.wall_ms);
     }
 }
 

@@ -10,6 +10,8 @@ use super::{Frame, controller_name, duration};
 pub(crate) fn connection_look(h: &ControllerHealth) -> (&'static str, Color32) {
     match (h.connection, h.stale) {
         (ConnectionState::Disconnected, _) => ("offline", Color32::from_rgb(240, 70, 60)),
+        (ConnectionState::Refused, _) => ("refused", Color32::from_rgb(240, 70, 60)),
+        _ if h.frozen => ("frozen", Color32::from_rgb(240, 70, 60)),
         (_, true) => ("stale", Color32::from_rgb(240, 170, 40)),
         (ConnectionState::Connected, false) => ("online", Color32::from_rgb(90, 200, 110)),
         (ConnectionState::Connecting, false) => ("connecting", Color32::GRAY),
@@ -19,7 +21,7 @@ pub(crate) fn connection_look(h: &ControllerHealth) -> (&'static str, Color32) {
 /// The controller health table.
 pub fn health_panel(ui: &mut Ui, frame: &Frame) {
     egui::Grid::new("health_grid").striped(true).num_columns(7).show(ui, |ui| {
-        for h in ["controller", "state", "last poll", "p50 / p99", "polls", "errors", "exc / reconn"] {
+        for h in ["controller", "state", "data age", "p50 / p99", "polls", "errors", "exc / reconn"] {
             ui.label(RichText::new(h).strong());
         }
         ui.end_row();
@@ -32,13 +34,17 @@ pub fn health_panel(ui: &mut Ui, frame: &Frame) {
             } else {
                 colour
             }));
-            let last = if h.last_good_poll_ms == 0 {
-                "never".to_owned()
-            } else {
-                let ago = frame.wall_ms.saturating_sub(h.last_good_poll_ms) as f64 / 1000.0;
-                if ago < 1.0 { "now".to_owned() } else { format!("{} ago", duration(ago)) }
+            // The data's age, always shown: "ok" is only ever said of fresh data.
+            let last = match h.age_ms(frame.wall_ms) {
+                None => "never".to_owned(),
+                Some(ms) if ms < 10_000 => format!("{:.1} s", ms as f64 / 1000.0),
+                Some(ms) => format!("{} ago", duration(ms as f64 / 1000.0)),
             };
-            ui.label(last);
+            let missing = super::super::ops::missing_names(h);
+            let cell = ui.label(last);
+            if !missing.is_empty() {
+                cell.on_hover_text(format!("missing block(s): {missing}; cycle {} ms", h.cycle_ms));
+            }
             ui.label(format!(
                 "{:.1} / {:.1} ms",
                 f64::from(h.latency_p50_us) / 1000.0,

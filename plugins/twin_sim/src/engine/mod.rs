@@ -9,11 +9,11 @@
 use std::collections::{HashMap, VecDeque};
 use std::sync::{Arc, MutexGuard, PoisonError};
 
-use twin_model::codes::{self, Blink, Mode, ModuleState, OrderStatus, PickerState};
+use twin_model::codes::{self, Mode, ModuleState, OrderStatus, PickerState};
 use twin_model::layout::{StationKind, ZoneKind};
 use twin_model::{ModuleIndex, Site};
 
-use crate::controller::{ControllerSim, MAX_WRITE_REGISTERS};
+use crate::controller::{Command, ControllerSim};
 use crate::rng::Rng;
 use crate::server::SharedController;
 
@@ -218,9 +218,16 @@ impl Engine {
             })
             .collect();
         let obstacles = layout.racks.iter().map(|r| r.footprint()).collect();
-        let board_len = site.controller_map(0).map_or(0, |m| usize::from(m.orders.max));
-        let published = site.controller_map(0).map_or(0, |m| usize::from(m.pickers.max));
-        if layout.pickers.len() > published {
+        let board_len =
+            site.controller_map(0).and_then(|m| m.orders.as_ref()).map_or(0, |o| usize::from(o.max));
+        let published =
+            site.controller_map(0).and_then(|m| m.pickers.as_ref()).map_or(0, |p| usize::from(p.max));
+        if published == 0 {
+            // A map without a picker block (real controllers have none): nothing to publish.
+            tracing::info!(
+                "the first controller's map has no picker block: pickers are simulated, not published"
+            );
+        } else if layout.pickers.len() > published {
             tracing::warn!(
                 "{} pickers on the roster, but the first controller's map publishes {published}: \
                  the rest are simulated without a picker block",

@@ -11,8 +11,7 @@ impl Engine {
     }
 
     pub(super) fn write_board_slot(&self, slot: usize, order: Option<&Order>) {
-        let Some(map) = self.site.controller_map(0) else { return };
-        let o = &map.orders;
+        let Some(o) = self.site.controller_map(0).and_then(|m| m.orders.as_ref()) else { return };
         let mut block = vec![0u16; usize::from(o.stride)];
         if let Some(order) = order {
             let [hi, lo] = codes::u32_to_registers(order.id);
@@ -38,8 +37,7 @@ impl Engine {
     }
 
     pub(super) fn publish_pickers(&mut self) {
-        let Some(map) = self.site.controller_map(0) else { return };
-        let b = map.pickers.clone();
+        let Some(b) = self.site.controller_map(0).and_then(|m| m.pickers.clone()) else { return };
         let mut c = lock(&self.controllers[0]);
         for (i, p) in self.pickers.iter().enumerate().take(usize::from(b.max)) {
             let mut block = vec![0u16; usize::from(b.stride)];

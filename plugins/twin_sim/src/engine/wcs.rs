@@ -99,7 +99,7 @@ impl Engine {
         let slot = self.board.iter().position(Option::is_none);
         if let Some(s) = slot {
             self.board[s] = Some(id);
-        } else if !self.board_full_warned {
+        } else if !self.board_full_warned && !self.board.is_empty() {
             self.board_full_warned = true;
             tracing::warn!("order board full: new orders are simulated but not published");
         }
@@ -187,26 +187,12 @@ impl Engine {
     /// Writes a module's whole command block with a new sequence number, as a host does.
     pub(super) fn command(&mut self, module: ModuleIndex, mode: Mode, quantity: u16, colour: u16, job: u32) {
         let m = &self.site.modules[module as usize];
-        let Some(map) = self.site.controller_map(usize::from(m.controller)) else { return };
-        let b = &map.module_commands;
-        let mut block = vec![0u16; usize::from(b.stride)];
         let seq = &mut self.sequence[module as usize];
         *seq = seq.wrapping_add(1);
-        block[usize::from(b.mode)] = mode as u16;
-        block[usize::from(b.quantity)] = if mode == Mode::Off { codes::QUANTITY_BLANK } else { quantity };
-        let loc = usize::from(b.location);
-        codes::text_to_registers(&m.location, &mut block[loc..loc + usize::from(b.location_len)]);
-        block[usize::from(b.colour)] = colour;
-        block[usize::from(b.blink)] = Blink::Steady as u16;
-        block[usize::from(b.blink_period_ms)] = 0;
-        let [hi, lo] = codes::u32_to_registers(job);
-        block[usize::from(b.job_id)] = hi;
-        block[usize::from(b.job_id) + 1] = lo;
-        block[usize::from(b.sequence)] = *seq;
-        let start = map.command_register(m.address, 0);
+        let command = Command { mode, quantity, location: &m.location, colour, job, sequence: *seq };
         let controller = &self.controllers[usize::from(m.controller)];
-        if let Err(e) = lock(controller).write_registers(start as u16, &block, MAX_WRITE_REGISTERS) {
-            tracing::error!(module = m.id.0, ?e, "simulated WCS could not write a module command");
+        if let Err(e) = lock(controller).command(m.address, command) {
+            tracing::error!(module = m.id.0, "simulated WCS could not write a module command: {e}");
         }
     }
 
@@ -218,19 +204,14 @@ impl Engine {
         for (module, id, k) in lit {
             let m = &self.site.modules[module as usize];
             let (address, controller) = (m.address, usize::from(m.controller));
-            let Some(map) = self.site.controller_map(controller) else { continue };
-            let ack = map.bits.acknowledge + address;
             let done = {
                 let mut c = lock(&self.controllers[controller]);
                 if !c.latched(address) {
                     continue;
                 }
                 let state = c.module_state(address);
-                let cq = map.status_register(address, map.module_status.confirmed_quantity);
-                let picked = c
-                    .read_registers(twin_model::register_map::Table::Input, cq as u16, 1)
-                    .map_or(0, |r| r[0]);
-                let _ = c.write_coils(ack, &[true]);
+                let picked = c.confirmed_quantity(address);
+                let _ = c.acknowledge(address);
                 (state, picked)
             };
             self.command(module, Mode::Off, 0, 0, 0);

@@ -1,0 +1,216 @@
+//! The link against a PTL controller the project did not write: a pymodbus server
+//! (tests/peers/ptl_controller.py) without the simulator's optional blocks, with a frozen
+//! heartbeat, with a wrong map version, and as a per-unit gateway of another map shape.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use bevy_app::{App, TaskPoolPlugin};
+use crossbeam_channel::Receiver;
+use twin_link::{
+    Block, ConnectionState, ControllerHealth, LightModule, Link, LinkEvent, LinkHealth, LinkMessage,
+    LinkOptions, LinkPlugin, LinkReceiver, LinkSite, ModuleEntities, ModuleReading,
+};
+use twin_model::Site;
+use twin_model::codes::{Colour, ModuleState};
+
+fn layout(name: &str) -> Arc<Site> {
+    let path = format!("{}/../../layouts/{name}", env!("CARGO_MANIFEST_DIR"));
+    Arc::new(Site::load(path).unwrap_or_else(|e| panic!("{e}")))
+}
+
+/// The pymodbus peer on a free port, killed on drop.
+struct Peer(Child, u16);
+
+impl Peer {
+    fn start(args: &[&str]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let script = format!("{}/../../tests/peers/ptl_controller.py", env!("CARGO_MANIFEST_DIR"));
+        let mut child = Command::new("python3")
+            .arg(script)
+            .arg(port.to_string())
+            .args(args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 runs (pymodbus: scripts/install-peers)");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "ready", "the pymodbus peer did not start");
+        Peer(child, port)
+    }
+
+    fn endpoint(&self) -> String {
+        format!("127.0.0.1:{}", self.1)
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+struct Twin {
+    app: App,
+    link: Link,
+    events: Receiver<LinkMessage>,
+    seen: Vec<LinkEvent>,
+}
+
+fn twin(site: &Arc<Site>, endpoint: String) -> Twin {
+    let options = LinkOptions {
+        timeout: Duration::from_millis(500),
+        backoff_min: Duration::from_millis(50),
+        backoff_max: Duration::from_millis(500),
+        ..LinkOptions::default()
+    };
+    let mut builder = Link::builder(site.clone()).endpoint(0, endpoint).options(options);
+    for i in 1..site.layout.controllers.len() {
+        builder = builder.endpoint(i, "127.0.0.1:1".to_owned());
+    }
+    let events = builder.lossless();
+    let mut link = builder.spawn().unwrap();
+    let mut app = App::new();
+    app.add_plugins((TaskPoolPlugin::default(), LinkPlugin))
+        .insert_resource(LinkSite(site.clone()))
+        .insert_resource(LinkReceiver(link.take_view().unwrap()));
+    Twin { app, link, events, seen: Vec::new() }
+}
+
+impl Twin {
+    fn until(&mut self, limit: Duration, mut cond: impl FnMut(&mut Twin) -> bool) -> bool {
+        let deadline = Instant::now() + limit;
+        loop {
+            self.app.update();
+            for m in self.events.try_iter() {
+                if let LinkMessage::Event(e) = m {
+                    self.seen.push(e);
+                }
+            }
+            if cond(self) {
+                return true;
+            }
+            if Instant::now() > deadline {
+                return false;
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+
+    fn module_at(&self, site: &Site, address: u16) -> ModuleReading {
+        let index = site.module_at(0, address).unwrap();
+        let e = self.app.world().resource::<ModuleEntities>().0[index as usize];
+        self.app.world().get::<LightModule>(e).unwrap().reading
+    }
+
+    fn health(&self) -> ControllerHealth {
+        self.app.world().resource::<LinkHealth>().controllers[0]
+    }
+
+    fn saw(&self, f: impl Fn(&LinkEvent) -> bool) -> bool {
+        self.seen.iter().any(f)
+    }
+}
+
+const LIT: u16 = ModuleState::Lit as u16;
+
+#[test]
+fn a_controller_without_the_optional_blocks_shows_its_lit_modules() {
+    let site = layout("demo.ron");
+    let peer = Peer::start(&[]);
+    let mut t = twin(&site, peer.endpoint());
+    let lit = |t: &mut Twin| t.module_at(&site, 3).state == LIT && t.module_at(&site, 120).state == LIT;
+    assert!(t.until(Duration::from_secs(5), lit), "lit modules never arrived");
+    let m = t.module_at(&site, 3);
+    assert_eq!(
+        (m.quantity, m.colour, m.location.as_str(), m.job),
+        (7, Colour::Blue as u16, "A1-0122", 65538)
+    );
+    assert!(t.module_at(&site, 10).shortage_latch);
+    assert!(t.module_at(&site, 3).online, "online bitmap read");
+    // Each missing block is named with its address and exception, once.
+    for (block, address) in [(Block::Changes, 16384), (Block::Pickers, 20000), (Block::Orders, 30000)] {
+        assert!(
+            t.until(Duration::from_secs(2), |t| t.saw(|e| matches!(e,
+            LinkEvent::BlockMissing { block: b, code: 2, address: a, .. } if *b == block && *a == address))),
+            "no alarm for {block:?}: {:?}",
+            t.seen
+        );
+        assert!(t.health().is_missing(block));
+    }
+    // Degraded, not blind: fresh, connected, not stale, modules not stale, over several seconds.
+    assert!(t.until(Duration::from_secs(2), |t| t.health().polls > 5));
+    std::thread::sleep(Duration::from_millis(600));
+    assert!(t.until(Duration::from_secs(1), |t| t.health().is_fresh()), "{:?}", t.health());
+    assert!(!t.module_at(&site, 3).stale);
+    assert!(!t.saw(|e| matches!(
+        e,
+        LinkEvent::Disconnected { .. } | LinkEvent::Stale { .. } | LinkEvent::Frozen { .. }
+    )));
+    t.link.stop();
+}
+
+#[test]
+fn a_frozen_heartbeat_is_frozen_within_five_seconds() {
+    let site = layout("demo.ron");
+    let peer = Peer::start(&["--frozen"]);
+    let mut t = twin(&site, peer.endpoint());
+    let started = Instant::now();
+    assert!(t.until(Duration::from_secs(5), |t| t.health().frozen), "not frozen in 5 s: {:?}", t.health());
+    let took = started.elapsed();
+    assert!(took >= Duration::from_millis(2900), "frozen after {took:?}, before frozen_after_ms");
+    assert!(t.saw(|e| matches!(e, LinkEvent::Frozen { controller: 0, .. })));
+    assert!(t.until(Duration::from_secs(1), |t| t.module_at(&site, 3).stale), "modules not greyed");
+    assert!(!t.health().is_fresh());
+    t.link.stop();
+}
+
+#[test]
+fn a_wrong_map_version_is_refused_with_both_values() {
+    let site = layout("demo.ron");
+    let peer = Peer::start(&["--map-version", "2"]);
+    let mut t = twin(&site, peer.endpoint());
+    let refused = |t: &mut Twin| t.saw(|e| matches!(e, LinkEvent::Refused { .. }));
+    assert!(t.until(Duration::from_secs(5), refused));
+    let reason = t
+        .seen
+        .iter()
+        .find_map(|e| match e {
+            LinkEvent::Refused { reason, .. } => Some(reason.to_string()),
+            _ => None,
+        })
+        .unwrap();
+    for needle in ["demo.ron", "\"ptl-1\"", "map_version 2", "\"picktwin-v1\" version 1", "199 modules"] {
+        assert!(reason.contains(needle), "{needle:?} not in {reason:?}");
+    }
+    assert!(t.until(Duration::from_secs(1), |t| t.health().connection == ConnectionState::Refused));
+    // Its data is never applied.
+    std::thread::sleep(Duration::from_millis(500));
+    t.until(Duration::from_millis(100), |_| false);
+    assert_ne!(t.module_at(&site, 3).state, LIT);
+    assert_eq!(t.health().polls, 0);
+    t.link.stop();
+}
+
+#[test]
+fn a_per_unit_gateway_of_another_map_shape_shows_its_devices() {
+    let site = layout("unit_gateway.ron");
+    let peer = Peer::start(&["--per-unit"]);
+    let mut t = twin(&site, peer.endpoint());
+    let ok = |t: &mut Twin| t.module_at(&site, 4).state == LIT && t.module_at(&site, 17).shortage_latch;
+    assert!(t.until(Duration::from_secs(10), ok), "{:?}", t.module_at(&site, 4));
+    let m = t.module_at(&site, 4);
+    assert_eq!((m.quantity, m.colour, m.location.as_str()), (6, Colour::Green as u16, "0005"));
+    let m = t.module_at(&site, 17);
+    assert_eq!(
+        (m.state, m.confirmed_quantity, m.colour),
+        (ModuleState::Shortage as u16, 1, Colour::Blue as u16)
+    );
+    assert_eq!(t.module_at(&site, 0).location.as_str(), "0001");
+    assert!(t.until(Duration::from_secs(3), |t| t.health().is_fresh()), "{:?}", t.health());
+    t.link.stop();
+}

@@ -1,0 +1,121 @@
+//! `picktwin snapshot` against PTL controllers the project did not write (pymodbus,
+//! tests/peers/ptl_controller.py): missing optional blocks degrade with a warning and exit 0, a
+//! wrong map version is refused with exit 2 and both values, and the per-unit gateway map reads.
+
+use std::io::{BufRead, BufReader};
+use std::process::{Child, Command, Output, Stdio};
+
+struct Peer(Child, u16);
+
+impl Peer {
+    fn start(args: &[&str]) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
+        let mut child = Command::new("python3")
+            .arg("tests/peers/ptl_controller.py")
+            .arg(port.to_string())
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::null())
+            .spawn()
+            .expect("python3 runs (pymodbus: scripts/install-peers)");
+        let mut line = String::new();
+        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
+        assert_eq!(line.trim(), "ready", "the pymodbus peer did not start");
+        Peer(child, port)
+    }
+}
+
+impl Drop for Peer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn snapshot(layout: &str, controller: &str, peer: &Peer) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_picktwin"))
+        .args(["snapshot", "--layout", layout, "--controller", &format!("{controller}=127.0.0.1:{}", peer.1)])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("picktwin runs")
+}
+
+fn text(bytes: &[u8]) -> String {
+    String::from_utf8_lossy(bytes).into_owned()
+}
+
+#[test]
+fn snapshot_of_a_controller_without_optional_blocks_warns_and_succeeds() {
+    let peer = Peer::start(&[]);
+    let out = snapshot("layouts/demo.ron", "ptl-1", &peer);
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "exit {:?}: {stderr}", out.status.code());
+    for block in ["`changes`", "`pickers`", "`orders`"] {
+        assert!(stderr.contains(&format!("warning: ptl-1: block {block} is missing")), "{block}: {stderr}");
+    }
+    assert!(stderr.contains("exception 02 to function 04 at address 20000"), "{stderr}");
+    let lit = stdout.lines().filter(|l| l.contains(r#""state":"lit""#)).count();
+    assert_eq!(lit, 2, "{stdout}");
+    assert!(stdout.contains(
+        r#""id":4,"location":"A1-0122","display":"A1-0122","controller":"ptl-1","address":3,"state":"lit""#
+    ));
+}
+
+#[test]
+fn snapshot_refuses_a_wrong_map_version_naming_both_values() {
+    let peer = Peer::start(&["--map-version", "7"]);
+    let out = snapshot("layouts/demo.ron", "ptl-1", &peer);
+    let stderr = text(&out.stderr);
+    assert_eq!(out.status.code(), Some(2), "{stderr}");
+    assert!(stderr.contains("reports map_version 7 and module_count 199"), "{stderr}");
+    assert!(
+        stderr.contains("layouts/demo.ron") && stderr.contains("\"picktwin-v1\" version 1 with 199 modules")
+    );
+    assert!(out.stdout.is_empty(), "no data printed from a refused controller");
+}
+
+#[test]
+fn snapshot_reads_per_unit_gateways() {
+    let (one, two) = (Peer::start(&["--per-unit"]), Peer::start(&["--per-unit"]));
+    let out = Command::new(env!("CARGO_BIN_EXE_picktwin"))
+        .args(["snapshot", "--layout", "layouts/unit_gateway.ron"])
+        .args(["--controller", &format!("gw-1=127.0.0.1:{}", one.1)])
+        .args(["--controller", &format!("gw-2=127.0.0.1:{}", two.1)])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("picktwin runs");
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    assert!(stderr.is_empty(), "no block is missing: {stderr}");
+    let find =
+        |needle: &str| stdout.lines().find(|l| l.contains(needle)).unwrap_or_else(|| panic!("no {needle}"));
+    // Device codes translated: mode 16 = pick, state 1 = lit, colour 2 = green; location number.
+    assert_eq!(
+        find(r#""id":5,"#),
+        r#"{"kind":"module","id":5,"location":"5","display":"0005","controller":"gw-1","address":4,"state":"lit","mode":"pick","colour":"green","blink":"steady","blink_period_ms":0,"quantity":6,"confirmed_quantity":0,"job":0,"confirm_latch":false,"shortage_latch":false,"online":true,"fault":0,"stale":false}"#
+    );
+    // State 4 = shortage (the state is the latch), colour 4 = blue, blink 1.
+    assert!(
+        find(r#""id":218,"#).contains(r#""state":"shortage","mode":"pick","colour":"blue","blink":"blink""#)
+    );
+    assert!(find(r#""id":218,"#).contains(r#""shortage_latch":true"#));
+    // No picker block on this map: modules only.
+    assert_eq!(stdout.lines().count(), 400);
+}
+
+#[test]
+fn the_twin_runs_the_per_unit_map_end_to_end_on_the_simulator() {
+    let out = Command::new(env!("CARGO_BIN_EXE_picktwin"))
+        .args(["--layout", "layouts/unit_gateway.ron", "--headless", "--speed", "600"])
+        .args(["--status-every", "1", "--for", "4"])
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .output()
+        .expect("picktwin runs");
+    let (stdout, stderr) = (text(&out.stdout), text(&out.stderr));
+    assert!(out.status.success(), "{stderr}");
+    let last = stdout.lines().last().unwrap_or_else(|| panic!("no status line: {stderr}"));
+    assert!(last.contains("gw-1 ok age") && last.contains("gw-2 ok age"), "{last}");
+    assert!(last.contains("pickers: no source") && last.contains("orders: no source"), "{last}");
+    assert!(!stderr.contains("WARN"), "{stderr}");
+}
