@@ -33,6 +33,8 @@ pub enum Block {
     Online,
     /// Per-module change counters.
     Changes,
+    /// Group change counters (one per 125 modules).
+    ChangeGroups,
     /// Picker blocks.
     Pickers,
     /// Order board slots.
@@ -50,6 +52,7 @@ impl Block {
             Self::ShortageLatch => "bits.shortage_latch",
             Self::Online => "bits.online",
             Self::Changes => "changes",
+            Self::ChangeGroups => "changes.groups",
             Self::Pickers => "pickers",
             Self::Orders => "orders",
         }
@@ -98,8 +101,10 @@ pub struct ReadPlan {
     pub spans: Vec<Span>,
     /// The header, one read.
     pub header: Option<Read>,
-    /// Per-module change counters.
+    /// Per-module change counters; read `k` covers group `k` (modules `125k ..`).
     pub changes: Vec<Read>,
+    /// Group change counters.
+    pub change_groups: Vec<Read>,
     /// Latch and online bitmaps.
     pub bits: Vec<Read>,
     /// Every module's command and status blocks: one full sweep.
@@ -214,6 +219,7 @@ pub fn plan(map: &RegisterMap, input: PlanInput) -> ReadPlan {
         spans: Vec::new(),
         header: None,
         changes: Vec::new(),
+        change_groups: Vec::new(),
         bits: Vec::new(),
         modules: Vec::new(),
         pickers: Vec::new(),
@@ -238,6 +244,10 @@ pub fn plan(map: &RegisterMap, input: PlanInput) -> ReadPlan {
     }
     if let Some(ch) = &image.changes {
         span(Block::Changes, Table::Input, ch.base, n);
+        if let Some(g) = ch.groups {
+            let groups = twin_model::register_map::ChangeBlock::group_count(n as u16);
+            span(Block::ChangeGroups, Table::Input, g, u32::from(groups));
+        }
     }
     let pickers =
         image.pickers.as_ref().map_or(0, |b| u32::from(input.pickers.min(b.max)) * u32::from(b.stride));
@@ -271,6 +281,7 @@ pub fn plan(map: &RegisterMap, input: PlanInput) -> ReadPlan {
                 continue;
             }
             Block::Changes => &mut p.changes,
+            Block::ChangeGroups => &mut p.change_groups,
             Block::ConfirmLatch | Block::ShortageLatch | Block::Online => &mut p.bits,
             Block::Commands | Block::Status if matches!(map.shape, Shape::PerUnit { .. }) => continue,
             Block::Commands | Block::Status => &mut p.modules,

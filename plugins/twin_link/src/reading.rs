@@ -269,8 +269,8 @@ impl Image {
     }
 
     /// Stores a read's registers (or bits as 0/1) starting at `start` of `table`, calling
-    /// `changed(block, first, end)` for each block range whose values differ from before
-    /// (offsets within the block).
+    /// `changed(block, first, end)` for each run of values that differ from before (offsets
+    /// within the block).
     pub fn store(
         &mut self,
         table: Table,
@@ -287,9 +287,23 @@ impl Image {
             let (o0, o1) = (r0.max(b0), r1.min(b1));
             let new = &values[o0 - r0..o1 - r0];
             let old = &mut data[o0 - b0..o1 - b0];
-            if old != new {
-                old.copy_from_slice(new);
-                changed(*block, o0 - b0, o1 - b0);
+            if old == new {
+                continue;
+            }
+            // Report each run of changed values, not the whole read: a change counter that
+            // moved must queue its module only, not the 124 beside it.
+            let mut i = 0;
+            while i < new.len() {
+                if old[i] == new[i] {
+                    i += 1;
+                    continue;
+                }
+                let start = i;
+                while i < new.len() && old[i] != new[i] {
+                    old[i] = new[i];
+                    i += 1;
+                }
+                changed(*block, o0 - b0 + start, o0 - b0 + i);
             }
         }
     }
@@ -427,7 +441,17 @@ mod tests {
         image
             .store(Table::Input, 3 * 8, &[5u16, 1, 0, 0, 99, 2, 0, 0], |b, o0, o1| changes.push((b, o0, o1)));
         image.store(Table::Discrete, 8192, &[1u16, 1, 1, 1], |b, o0, o1| changes.push((b, o0, o1)));
-        assert_eq!(changes, vec![(Block::Commands, 36, 48), (Block::Status, 24, 32), (Block::Online, 0, 4)]);
+        // Runs of changed values: the command block's zeros (blink, period, job high word) split it.
+        assert_eq!(
+            changes,
+            vec![
+                (Block::Commands, 36, 43),
+                (Block::Commands, 46, 48),
+                (Block::Status, 24, 26),
+                (Block::Status, 28, 30),
+                (Block::Online, 0, 4)
+            ]
+        );
         // The same values again: no change reported.
         image.store(Table::Discrete, 8192, &[1u16, 1, 1, 1], |b, _, _| panic!("{b:?} reported unchanged"));
         let r = decode_module(&map, &map, &image, 3);

@@ -14,6 +14,8 @@ fn default_map_plan_for_2000_modules() {
     // Change counters: 2000 registers, 16 reads.
     assert_eq!(p.changes.len(), 16);
     assert_eq!(p.changes[0].start, 16384);
+    // Their summary: 16 group counters, one read.
+    assert_eq!(p.change_groups.iter().map(|r| (r.start, r.count)).collect::<Vec<_>>(), vec![(16368, 16)]);
     // Commands: 12-register modules, 120 per read (10 modules), 200 reads; status 134 reads.
     let commands = p.modules.iter().filter(|r| r.block == Block::Commands).count();
     assert_eq!(commands, 200);

@@ -136,6 +136,11 @@ impl Poller {
         if !self.missing.contains(&Block::Pickers) {
             reads.extend_from_slice(&plan.pickers);
         }
+        let groups = !plan.change_groups.is_empty() && !self.missing.contains(&Block::ChangeGroups);
+        if groups {
+            reads.extend_from_slice(&plan.change_groups);
+        }
+        self.groups_moved.clear();
         self.board_reads(&mut reads);
         let change_driven = self.change_driven();
         if change_driven {
@@ -144,14 +149,28 @@ impl Poller {
         self.batch(pool, &reads, outbox, &mut board).await?;
         self.check_heartbeat(outbox);
         let counter = self.change_counter();
-        let moved = counter.is_none() || counter != self.last_counter;
+        // Group counters (when the controller has them) say which counters to read; else the
+        // header's counter says whether to read them all.
+        let groups = groups && !self.missing.contains(&Block::ChangeGroups);
+        let moved = if groups {
+            !self.groups_moved.is_empty()
+        } else {
+            counter.is_none() || counter != self.last_counter
+        };
         // Round 2: change counters and bitmaps when something changed; everything otherwise.
         reads.clear();
         let bits = |p: &Poller, out: &mut Vec<Read>| {
             out.extend(plan.bits.iter().filter(|r| !p.missing.contains(&r.block)).copied());
         };
         if change_driven {
-            if moved {
+            if moved && groups {
+                let mut moved_groups = std::mem::take(&mut self.groups_moved);
+                moved_groups.sort_unstable();
+                moved_groups.dedup();
+                reads.extend(moved_groups.iter().filter_map(|&g| plan.changes.get(usize::from(g))).copied());
+                self.groups_moved = moved_groups;
+                bits(self, &mut reads);
+            } else if moved {
                 reads.extend_from_slice(&plan.changes);
                 bits(self, &mut reads);
             }

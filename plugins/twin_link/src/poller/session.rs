@@ -20,6 +20,8 @@ pub(super) struct Poller {
     pub(super) is_dirty: Vec<bool>,
     /// Module addresses whose change counter moved: their blocks are read this cycle.
     pub(super) to_read: Vec<u16>,
+    /// Groups whose group counter moved this cycle: their module counters are read.
+    pub(super) groups_moved: Vec<u16>,
     pub(super) pickers_dirty: bool,
     /// Highest used order slot seen, to read the used prefix of the board every cycle.
     pub(super) board_high: usize,
@@ -69,6 +71,7 @@ impl Poller {
             dirty: Vec::with_capacity(n),
             is_dirty: vec![false; n],
             to_read: Vec::with_capacity(n),
+            groups_moved: Vec::new(),
             pickers_dirty: false,
             modules: vec![ModuleReading::default(); n],
             pickers: vec![PickerReading::default(); pickers],
@@ -125,7 +128,7 @@ impl Poller {
             usize::from(self.target.image_map.module_commands.stride),
             usize::from(self.target.image_map.module_status.stride),
         );
-        let Self { image, by_address, dirty, is_dirty, pickers_dirty, to_read, .. } = self;
+        let Self { image, by_address, dirty, is_dirty, pickers_dirty, to_read, groups_moved, .. } = self;
         image.store(r.table, r.image, values, |block, o0, o1| {
             let addresses = match block {
                 Block::Commands => o0 / cs.max(1)..(o1 - 1) / cs.max(1) + 1,
@@ -137,6 +140,10 @@ impl Poller {
                             .filter(|&a| by_address.get(a).is_some_and(|&k| k != u32::MAX))
                             .map(|a| a as u16),
                     );
+                    0..0
+                }
+                Block::ChangeGroups => {
+                    groups_moved.extend(o0 as u16..o1 as u16);
                     0..0
                 }
                 Block::Pickers => {

@@ -66,6 +66,10 @@ impl RegisterMap {
         out.push(block("module_status", Table::Input, s.base, s.stride, n));
         if let Some(ch) = &image.changes {
             out.push(block("changes", Table::Input, ch.base, 1, n));
+            if let Some(g) = ch.groups {
+                let groups = u32::from(super::ChangeBlock::group_count(self.max_modules));
+                out.push(block("changes.groups", Table::Input, g, 1, groups));
+            }
         }
         if let Some(p) = &image.pickers {
             out.push(block("pickers", Table::Input, p.base, p.stride, u32::from(p.max)));
@@ -288,6 +292,7 @@ impl RegisterMap {
 fn block_root(block: &'static str) -> &'static str {
     match block {
         "bits.confirm_latch" | "bits.shortage_latch" | "bits.online" | "bits.acknowledge" => "bits",
+        "changes.groups" => "changes",
         other => other,
     }
 }

@@ -167,6 +167,20 @@ pub struct BitBlocks {
 pub struct ChangeBlock {
     /// Input register of module 0's counter.
     pub base: u16,
+    /// Input register of the first group counter: one per [`CHANGE_GROUP`] modules (group `g`
+    /// changes whenever a counter of modules `125g .. 125g + 124` does), so a host reads only
+    /// the counters of groups that moved. `None`: no summary, all counters are read.
+    pub groups: Option<u16>,
+}
+
+/// Modules per group counter: the counters of one group are one 125-register read.
+pub const CHANGE_GROUP: u16 = 125;
+
+impl ChangeBlock {
+    /// Group counters for `modules` modules.
+    pub fn group_count(modules: u16) -> u16 {
+        modules.div_ceil(CHANGE_GROUP)
+    }
 }
 
 /// Per-picker block (input registers), fed by a real site's RTLS.
@@ -308,8 +322,9 @@ impl Default for BitBlocks {
 
 impl Default for ChangeBlock {
     fn default() -> Self {
-        // After module status (0..16000), before the picker block (20000).
-        Self { base: 16384 }
+        // After module status (0..16000), before the picker block (20000); the 16 group
+        // counters of 2,000 modules just before the module counters.
+        Self { base: 16384, groups: Some(16368) }
     }
 }
 

@@ -5,7 +5,7 @@ use twin_link::Block;
 
 use super::*;
 
-const BLOCKS: [Block; 9] = [
+const BLOCKS: [Block; 10] = [
     Block::Header,
     Block::Commands,
     Block::Status,
@@ -13,6 +13,7 @@ const BLOCKS: [Block; 9] = [
     Block::ShortageLatch,
     Block::Online,
     Block::Changes,
+    Block::ChangeGroups,
     Block::Pickers,
     Block::Orders,
 ];

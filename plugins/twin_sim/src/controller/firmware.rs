@@ -11,6 +11,10 @@ impl ControllerSim {
         if let Some(ch) = &self.image.changes {
             let i = usize::from(ch.base) + usize::from(address);
             self.input[i] = self.input[i].wrapping_add(1);
+            if let Some(g) = ch.groups {
+                let i = usize::from(g) + usize::from(address / twin_model::register_map::CHANGE_GROUP);
+                self.input[i] = self.input[i].wrapping_add(1);
+            }
         }
         if let Some(cc) = self.header(self.image.header.as_ref().and_then(|h| h.change_counter)) {
             self.holding[cc] = self.holding[cc].wrapping_add(1);

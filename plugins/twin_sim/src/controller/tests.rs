@@ -138,8 +138,11 @@ fn change_counters_move_with_every_module_change() {
     assert_ne!(revision(&c, 3), r3);
     assert_eq!(revision(&c, 4), r4, "an untouched module keeps its counter");
     let r3 = revision(&c, 3);
+    let group = |c: &ControllerSim| c.read_registers(Table::Input, 16368, 1).unwrap()[0];
+    let g0 = group(&c);
     c.press(3, 4);
     assert_ne!(revision(&c, 3), r3, "a press counts");
+    assert_ne!(group(&c), g0, "in module 3's group counter too");
 }
 
 #[test]
