@@ -156,12 +156,18 @@ impl ReadPlan {
     }
 
     /// Reads covering the command and status blocks of `addresses` (ascending, deduplicated):
-    /// neighbours share reads as far as a read's limit allows.
-    pub fn module_reads(&self, map: &RegisterMap, addresses: &[u16], out: &mut Vec<Read>) {
-        let image = map.image();
+    /// neighbours share reads as far as a read's limit allows. `image` is `map.image()`, made
+    /// once by the caller (this runs every cycle).
+    pub fn module_reads(
+        &self,
+        map: &RegisterMap,
+        image: &RegisterMap,
+        addresses: &[u16],
+        out: &mut Vec<Read>,
+    ) {
         if let Shape::PerUnit { .. } = map.shape {
             for &a in addresses {
-                out.extend(self.unit_reads(map, &image, a));
+                out.extend(self.unit_reads(map, image, a));
             }
             return;
         }

@@ -7,21 +7,18 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::{Duration, Instant};
 
-use bevy_app::{App, TaskPoolPlugin};
-use crossbeam_channel::Receiver;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
-use twin_link::{
-    ConnectionState, LightModule, Link, LinkEvent, LinkHealth, LinkMessage, LinkOptions, LinkPlugin,
-    LinkReceiver, LinkSite, ModuleEntities,
-};
+use twin_link::{ConnectionState, LinkEvent, LinkOptions};
 use twin_model::register_map::Table;
 use twin_model::{Site, codes};
 use twin_sim::{Listen, RunningSim, SimConfig, SimOptions};
 
+mod common;
+use common::{Twin, twin};
+
 fn demo() -> Arc<Site> {
-    let path = format!("{}/../../layouts/demo.ron", env!("CARGO_MANIFEST_DIR"));
-    Arc::new(Site::load(path).unwrap_or_else(|e| panic!("{e}")))
+    common::layout("demo.ron")
 }
 
 fn runtime() -> tokio::runtime::Runtime {
@@ -51,60 +48,6 @@ fn fast_options() -> LinkOptions {
         backoff_min: Duration::from_millis(50),
         backoff_max: Duration::from_millis(400),
         ..LinkOptions::default()
-    }
-}
-
-struct Twin {
-    app: App,
-    link: Link,
-    events: Receiver<LinkMessage>,
-    seen: Vec<LinkEvent>,
-}
-
-fn twin(site: &Arc<Site>, endpoint: SocketAddr, options: LinkOptions) -> Twin {
-    let mut builder = Link::builder(site.clone()).endpoint(0, endpoint.to_string()).options(options);
-    let events = builder.lossless();
-    let mut link = builder.spawn().unwrap();
-    let mut app = App::new();
-    app.add_plugins((TaskPoolPlugin::default(), LinkPlugin))
-        .insert_resource(LinkSite(site.clone()))
-        .insert_resource(LinkReceiver(link.take_view().unwrap()));
-    app.update();
-    Twin { app, link, events, seen: Vec::new() }
-}
-
-impl Twin {
-    /// Runs frames (~100 fps) until `cond` holds; false after `limit`.
-    fn until(&mut self, limit: Duration, mut cond: impl FnMut(&mut Twin) -> bool) -> bool {
-        let deadline = Instant::now() + limit;
-        loop {
-            self.app.update();
-            for m in self.events.try_iter() {
-                if let LinkMessage::Event(e) = m {
-                    self.seen.push(e);
-                }
-            }
-            if cond(self) {
-                return true;
-            }
-            if Instant::now() > deadline {
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    fn module(&self, index: usize) -> twin_link::ModuleReading {
-        let e = self.app.world().resource::<ModuleEntities>().0[index];
-        self.app.world().get::<LightModule>(e).unwrap().reading
-    }
-
-    fn health(&self) -> twin_link::ControllerHealth {
-        self.app.world().resource::<LinkHealth>().controllers[0]
-    }
-
-    fn saw(&self, f: impl Fn(&LinkEvent) -> bool) -> bool {
-        self.seen.iter().any(f)
     }
 }
 
@@ -141,7 +84,7 @@ fn lights_lit_by_the_simulated_wcs_reach_the_ecs() {
     let rt = runtime();
     let site = demo();
     let sim = sim(&rt, &site, "127.0.0.1:0".parse().unwrap(), 1200.0, 600.0);
-    let mut t = twin(&site, sim.addresses()[0], LinkOptions::default());
+    let mut t = twin(&site, sim.addresses()[0].to_string(), LinkOptions::default());
     let mut matched = std::collections::HashSet::new();
     let ok = t.until(Duration::from_secs(30), |t| {
         let c = sim.controllers()[0].lock().unwrap();
@@ -183,7 +126,7 @@ fn a_register_change_reaches_the_ecs_within_one_poll_and_one_frame() {
     let rt = runtime();
     let site = demo();
     let sim = sim(&rt, &site, "127.0.0.1:0".parse().unwrap(), 0.0, 1.0);
-    let mut t = twin(&site, sim.addresses()[0], LinkOptions::default());
+    let mut t = twin(&site, sim.addresses()[0].to_string(), LinkOptions::default());
     assert!(t.until(Duration::from_secs(5), |t| t.health().polls > 0));
     let mut latencies = Vec::new();
     for k in 0..10u16 {
@@ -207,7 +150,7 @@ fn controller_down_at_start_then_killed_and_restarted() {
     let rt = runtime();
     let site = demo();
     let addr = free_port();
-    let mut t = twin(&site, addr, fast_options());
+    let mut t = twin(&site, addr.to_string(), fast_options());
     // Down at start: disconnected, then stale after three intervals, modules greyed.
     assert!(t.until(Duration::from_secs(3), |t| t.health().stale && t.module(0).stale), "stale while down");
     assert!(
@@ -269,7 +212,7 @@ fn a_server_that_never_answers_times_out() {
     let rt = runtime();
     let site = demo();
     let addr = raw_server(&rt, |_| None);
-    let mut t = twin(&site, addr, fast_options());
+    let mut t = twin(&site, addr.to_string(), fast_options());
     let started = Instant::now();
     assert!(t.until(Duration::from_secs(3), |t| {
         t.saw(|e| matches!(e, LinkEvent::Disconnected { reason, .. } if reason.contains("timeout")))
@@ -287,7 +230,7 @@ fn a_short_response_is_an_error() {
     let site = demo();
     // Any read answered with a single register (or a single bit byte).
     let addr = raw_server(&rt, |pdu| Some(vec![pdu[0], 2, 0, 1]));
-    let mut t = twin(&site, addr, fast_options());
+    let mut t = twin(&site, addr.to_string(), fast_options());
     assert!(t.until(Duration::from_secs(3), |t| {
         t.saw(|e| matches!(e, LinkEvent::Disconnected { reason, .. } if reason.contains("short response")))
     }));
@@ -299,7 +242,7 @@ fn exceptions_keep_the_connection_and_count() {
     let rt = runtime();
     let site = demo();
     let addr = raw_server(&rt, |pdu| Some(vec![pdu[0] | 0x80, 0x02]));
-    let mut t = twin(&site, addr, fast_options());
+    let mut t = twin(&site, addr.to_string(), fast_options());
     assert!(t.until(Duration::from_secs(3), |t| t.health().exceptions >= 3 && t.health().stale));
     // Module blocks are needed: an exception there is an alarm and keeps the data stale.
     assert!(t.saw(|e| matches!(e, LinkEvent::Exception { code: 2, function: 3 | 4, .. })));
@@ -356,7 +299,7 @@ fn a_half_open_connection_is_dropped_and_recovered() {
             tokio::spawn(pipe(sr, cw, f.clone()));
         }
     });
-    let mut t = twin(&site, proxy, fast_options());
+    let mut t = twin(&site, proxy.to_string(), fast_options());
     assert!(t.until(Duration::from_secs(3), |t| ecs_matches_sim(t, &s, &site)));
     frozen.store(true, Ordering::Relaxed);
     light(&s, 7, 6, 4, "HALF", 1);
@@ -377,7 +320,7 @@ fn a_half_open_connection_is_dropped_and_recovered() {
 #[test]
 fn writes_are_refused_unless_allowed() {
     let site = demo();
-    let t = twin(&site, free_port(), fast_options());
+    let t = twin(&site, free_port().to_string(), fast_options());
     let err = t.link.command(twin_link::LinkCommand::Acknowledge { module: 0 }).unwrap_err();
     assert!(err.to_string().contains("--allow-writes"), "{err}");
 }
@@ -388,7 +331,7 @@ fn allowed_writes_acknowledge_a_latch_and_run_a_lamp_test() {
     let site = demo();
     let s = sim(&rt, &site, "127.0.0.1:0".parse().unwrap(), 0.0, 1.0);
     let options = LinkOptions { allow_writes: true, ..fast_options() };
-    let mut t = twin(&site, s.addresses()[0], options);
+    let mut t = twin(&site, s.addresses()[0].to_string(), options);
     let module = site.module_at(0, 12).unwrap();
     assert!(t.until(Duration::from_secs(2), |t| t.health().polls > 0));
     light(&s, 12, 3, 1, "ACK-ME", 1);

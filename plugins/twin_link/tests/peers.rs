@@ -7,19 +7,12 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use bevy_app::{App, TaskPoolPlugin};
-use crossbeam_channel::Receiver;
-use twin_link::{
-    Block, ConnectionState, ControllerHealth, LightModule, Link, LinkEvent, LinkHealth, LinkMessage,
-    LinkOptions, LinkPlugin, LinkReceiver, LinkSite, ModuleEntities, ModuleReading,
-};
+use twin_link::{Block, ConnectionState, LinkEvent, LinkOptions};
 use twin_model::Site;
 use twin_model::codes::{Colour, ModuleState};
 
-fn layout(name: &str) -> Arc<Site> {
-    let path = format!("{}/../../layouts/{name}", env!("CARGO_MANIFEST_DIR"));
-    Arc::new(Site::load(path).unwrap_or_else(|e| panic!("{e}")))
-}
+mod common;
+use common::{Twin, layout, twin};
 
 /// The pymodbus peer on a free port, killed on drop.
 struct Peer(Child, u16);
@@ -54,66 +47,14 @@ impl Drop for Peer {
     }
 }
 
-struct Twin {
-    app: App,
-    link: Link,
-    events: Receiver<LinkMessage>,
-    seen: Vec<LinkEvent>,
-}
-
-fn twin(site: &Arc<Site>, endpoint: String) -> Twin {
+fn fast(site: &Arc<Site>, endpoint: String) -> Twin {
     let options = LinkOptions {
         timeout: Duration::from_millis(500),
         backoff_min: Duration::from_millis(50),
         backoff_max: Duration::from_millis(500),
         ..LinkOptions::default()
     };
-    let mut builder = Link::builder(site.clone()).endpoint(0, endpoint).options(options);
-    for i in 1..site.layout.controllers.len() {
-        builder = builder.endpoint(i, "127.0.0.1:1".to_owned());
-    }
-    let events = builder.lossless();
-    let mut link = builder.spawn().unwrap();
-    let mut app = App::new();
-    app.add_plugins((TaskPoolPlugin::default(), LinkPlugin))
-        .insert_resource(LinkSite(site.clone()))
-        .insert_resource(LinkReceiver(link.take_view().unwrap()));
-    Twin { app, link, events, seen: Vec::new() }
-}
-
-impl Twin {
-    fn until(&mut self, limit: Duration, mut cond: impl FnMut(&mut Twin) -> bool) -> bool {
-        let deadline = Instant::now() + limit;
-        loop {
-            self.app.update();
-            for m in self.events.try_iter() {
-                if let LinkMessage::Event(e) = m {
-                    self.seen.push(e);
-                }
-            }
-            if cond(self) {
-                return true;
-            }
-            if Instant::now() > deadline {
-                return false;
-            }
-            std::thread::sleep(Duration::from_millis(10));
-        }
-    }
-
-    fn module_at(&self, site: &Site, address: u16) -> ModuleReading {
-        let index = site.module_at(0, address).unwrap();
-        let e = self.app.world().resource::<ModuleEntities>().0[index as usize];
-        self.app.world().get::<LightModule>(e).unwrap().reading
-    }
-
-    fn health(&self) -> ControllerHealth {
-        self.app.world().resource::<LinkHealth>().controllers[0]
-    }
-
-    fn saw(&self, f: impl Fn(&LinkEvent) -> bool) -> bool {
-        self.seen.iter().any(f)
-    }
+    twin(site, endpoint, options)
 }
 
 const LIT: u16 = ModuleState::Lit as u16;
@@ -122,7 +63,7 @@ const LIT: u16 = ModuleState::Lit as u16;
 fn a_controller_without_the_optional_blocks_shows_its_lit_modules() {
     let site = layout("demo.ron");
     let peer = Peer::start(&[]);
-    let mut t = twin(&site, peer.endpoint());
+    let mut t = fast(&site, peer.endpoint());
     let lit = |t: &mut Twin| t.module_at(&site, 3).state == LIT && t.module_at(&site, 120).state == LIT;
     assert!(t.until(Duration::from_secs(5), lit), "lit modules never arrived");
     let m = t.module_at(&site, 3);
@@ -158,7 +99,7 @@ fn a_controller_without_the_optional_blocks_shows_its_lit_modules() {
 fn a_frozen_heartbeat_is_frozen_within_five_seconds() {
     let site = layout("demo.ron");
     let peer = Peer::start(&["--frozen"]);
-    let mut t = twin(&site, peer.endpoint());
+    let mut t = fast(&site, peer.endpoint());
     let started = Instant::now();
     assert!(t.until(Duration::from_secs(5), |t| t.health().frozen), "not frozen in 5 s: {:?}", t.health());
     let took = started.elapsed();
@@ -173,7 +114,7 @@ fn a_frozen_heartbeat_is_frozen_within_five_seconds() {
 fn a_wrong_map_version_is_refused_with_both_values() {
     let site = layout("demo.ron");
     let peer = Peer::start(&["--map-version", "2"]);
-    let mut t = twin(&site, peer.endpoint());
+    let mut t = fast(&site, peer.endpoint());
     let refused = |t: &mut Twin| t.saw(|e| matches!(e, LinkEvent::Refused { .. }));
     assert!(t.until(Duration::from_secs(5), refused));
     let reason = t
@@ -200,7 +141,7 @@ fn a_wrong_map_version_is_refused_with_both_values() {
 fn a_per_unit_gateway_of_another_map_shape_shows_its_devices() {
     let site = layout("unit_gateway.ron");
     let peer = Peer::start(&["--per-unit"]);
-    let mut t = twin(&site, peer.endpoint());
+    let mut t = fast(&site, peer.endpoint());
     let ok = |t: &mut Twin| t.module_at(&site, 4).state == LIT && t.module_at(&site, 17).shortage_latch;
     assert!(t.until(Duration::from_secs(10), ok), "{:?}", t.module_at(&site, 4));
     let m = t.module_at(&site, 4);

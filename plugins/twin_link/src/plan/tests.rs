@@ -34,7 +34,7 @@ fn changed_modules_share_reads() {
     let map = RegisterMap::default();
     let p = plan(&map, PlanInput { span: 2000, pickers: 0, board: false });
     let mut out = Vec::new();
-    p.module_reads(&map, &[3, 5, 12, 500], &mut out);
+    p.module_reads(&map, &map.image(), &[3, 5, 12, 500], &mut out);
     let commands: Vec<_> =
         out.iter().filter(|r| r.block == Block::Commands).map(|r| (r.start, r.count)).collect();
     // 3..=12 fit one 120-register read (10 modules from 3); 500 gets its own.

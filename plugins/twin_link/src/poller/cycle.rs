@@ -126,7 +126,8 @@ impl Poller {
     /// the cycle's start; `Ok(false)`: some module blocks answered with exceptions (those
     /// modules are offline, the controller is not fresh).
     pub(super) async fn cycle(&mut self, pool: &mut Pool, outbox: &SharedOutbox) -> Result<bool, PollError> {
-        let plan = self.target.plan.clone();
+        // Shared, not copied: the plan has hundreds of reads and this runs every cycle.
+        let plan = Arc::clone(&self.target.plan);
         let mut board = Vec::new();
         let mut reads = Vec::new();
         // Round 1: header, pickers, board, the sweep's share.
@@ -189,7 +190,7 @@ impl Poller {
             addresses.sort_unstable();
             addresses.dedup();
             reads.clear();
-            plan.module_reads(&self.target.map, &addresses, &mut reads);
+            plan.module_reads(&self.target.map, &self.target.image_map, &addresses, &mut reads);
             self.batch(pool, &reads, outbox, &mut board).await?;
             self.to_read = addresses;
         }

@@ -29,7 +29,7 @@ pub struct Target {
     /// `(address, module)` of every module it drives, by address.
     pub modules: Vec<(u16, ModuleIndex)>,
     /// The reads of one cycle.
-    pub plan: ReadPlan,
+    pub plan: Arc<ReadPlan>,
 }
 
 /// The poll targets of a site; `endpoints` overrides controller addresses (index, host:port).
@@ -47,7 +47,7 @@ pub fn targets(site: &Site, endpoints: &HashMap<usize, String>) -> Vec<Target> {
             // first controller (the simulator publishes them there).
             let first = i == 0;
             let pickers = if first { site.layout.pickers.len().min(usize::from(u16::MAX)) as u16 } else { 0 };
-            let plan = plan(&map, PlanInput { span, pickers, board: first });
+            let plan = Arc::new(plan(&map, PlanInput { span, pickers, board: first }));
             let image_map = map.image();
             Target {
                 index: i as u16,
