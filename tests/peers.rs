@@ -5,6 +5,9 @@
 use std::io::{BufRead, BufReader};
 use std::process::{Child, Command, Output, Stdio};
 
+mod common;
+use common::text;
+
 struct Peer(Child, u16);
 
 impl Peer {
@@ -39,10 +42,6 @@ fn snapshot(layout: &str, controller: &str, peer: &Peer) -> Output {
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("picktwin runs")
-}
-
-fn text(bytes: &[u8]) -> String {
-    String::from_utf8_lossy(bytes).into_owned()
 }
 
 #[test]

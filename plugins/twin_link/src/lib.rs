@@ -6,6 +6,7 @@ pub mod apply;
 pub mod backoff;
 pub mod channel;
 pub mod clock;
+mod decode;
 pub mod health;
 pub mod plan;
 mod plugin;

@@ -2,6 +2,7 @@
 //! on the link's lossless path ([`recorder`]), and the reader with its keyframe index
 //! ([`replay`]), and its timeline ([`timeline`]: `--at` times, bookmarks). No Bevy here: the replay view drives the same ECS through the view channel.
 
+mod background;
 pub mod format;
 pub mod recorder;
 pub mod replay;

@@ -4,11 +4,15 @@
 //! depth (north), origin at the floor's south-west corner. Racks are parametric (bays × levels ×
 //! slots) so a 100,000-module site stays a short file; `crate::Site` expands them.
 
-use std::fmt;
+use serde::{Deserialize, Serialize};
 
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use crate::register_map::RegisterMap;
 
-use crate::register_map::{DEFAULT_MAP_NAME, RegisterMap};
+mod controller;
+mod geometry;
+
+pub use controller::Controller;
+pub use geometry::{Point2, Rect, Rgb, Size2, Units};
 
 /// The default green location text: rack, bay, level and slot.
 pub const DEFAULT_LOCATION_FORMAT: &str = "{rack}-{bay:02}-{level}{slot}";
@@ -61,118 +65,6 @@ fn is_default_shifts(shifts: &[String]) -> bool {
 
 fn default_location_format() -> String {
     DEFAULT_LOCATION_FORMAT.to_owned()
-}
-
-/// Length unit.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub enum Units {
-    /// Metres.
-    #[default]
-    Metres,
-}
-
-/// A width and a depth in metres.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Size2 {
-    /// Extent along x.
-    pub width: f32,
-    /// Extent along y.
-    pub depth: f32,
-}
-
-/// A point on the floor plan in metres.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Point2 {
-    /// East.
-    pub x: f32,
-    /// North.
-    pub y: f32,
-}
-
-/// An axis-aligned rectangle on the floor: its south-west corner and size.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Rect {
-    /// West edge.
-    pub x: f32,
-    /// South edge.
-    pub y: f32,
-    /// Extent along x.
-    pub width: f32,
-    /// Extent along y.
-    pub depth: f32,
-}
-
-impl Rect {
-    /// East edge.
-    pub fn max_x(&self) -> f32 {
-        self.x + self.width
-    }
-
-    /// North edge.
-    pub fn max_y(&self) -> f32 {
-        self.y + self.depth
-    }
-
-    /// Whether the two overlap by more than `tolerance` on both axes (touching is no overlap).
-    pub fn overlaps(&self, other: &Rect, tolerance: f32) -> bool {
-        self.x < other.max_x() - tolerance
-            && other.x < self.max_x() - tolerance
-            && self.y < other.max_y() - tolerance
-            && other.y < self.max_y() - tolerance
-    }
-
-    /// Whether `other` lies inside this rectangle, allowing `tolerance`.
-    pub fn contains(&self, other: &Rect, tolerance: f32) -> bool {
-        other.x >= self.x - tolerance
-            && other.y >= self.y - tolerance
-            && other.max_x() <= self.max_x() + tolerance
-            && other.max_y() <= self.max_y() + tolerance
-    }
-}
-
-impl fmt::Display for Rect {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        write!(f, "x {}..{} m, y {}..{} m", self.x, self.max_x(), self.y, self.max_y())
-    }
-}
-
-/// An sRGB colour written `"#rrggbb"`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Rgb(pub [u8; 3]);
-
-impl Rgb {
-    /// Parses `#rrggbb`.
-    pub fn parse(s: &str) -> Result<Self, String> {
-        let hex = s
-            .strip_prefix('#')
-            .filter(|h| h.len() == 6 && h.bytes().all(|b| b.is_ascii_hexdigit()))
-            .ok_or_else(|| format!("colour {s:?} is not of the form \"#rrggbb\" (e.g. \"#2f80ed\")"))?;
-        let byte = |i: usize| u8::from_str_radix(&hex[i..i + 2], 16).unwrap_or_default();
-        Ok(Self([byte(0), byte(2), byte(4)]))
-    }
-}
-
-impl fmt::Display for Rgb {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        let [r, g, b] = self.0;
-        write!(f, "#{r:02x}{g:02x}{b:02x}")
-    }
-}
-
-impl Serialize for Rgb {
-    fn serialize<S: Serializer>(&self, s: S) -> Result<S::Ok, S::Error> {
-        s.collect_str(self)
-    }
-}
-
-impl<'de> Deserialize<'de> for Rgb {
-    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
-        let s = String::deserialize(d)?;
-        Rgb::parse(&s).map_err(serde::de::Error::custom)
-    }
 }
 
 /// What a zone is for; the scene and the simulator use it.
@@ -355,61 +247,6 @@ pub struct SlotOverride {
     /// Location text instead of the format's.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub location: Option<String>,
-}
-
-/// A PTL controller reachable over Modbus TCP.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-pub struct Controller {
-    /// Unique name racks refer to.
-    pub name: String,
-    /// `host:port` (`[v6]:port` for IPv6 literals).
-    pub address: String,
-    /// Modbus unit id.
-    #[serde(default = "default_unit_id")]
-    pub unit_id: u8,
-    /// Poll interval in milliseconds.
-    #[serde(default = "default_poll_ms")]
-    pub poll_interval_ms: u32,
-    /// Register map name.
-    #[serde(default = "default_map")]
-    pub register_map: String,
-    /// TCP connections the link opens to this controller and reads over in parallel (PLCs
-    /// accept 3 to 8; each answers one request at a time). Default 1.
-    #[serde(default = "default_connections", skip_serializing_if = "is_one")]
-    pub connections: u8,
-    /// How long the header's heartbeat may stand still before the controller counts as frozen
-    /// (its Modbus stack answers, its program does not run). Default 3000 ms.
-    #[serde(default = "default_frozen_ms", skip_serializing_if = "is_default_frozen")]
-    pub frozen_after_ms: u32,
-}
-
-fn default_connections() -> u8 {
-    1
-}
-
-fn is_one(n: &u8) -> bool {
-    *n == 1
-}
-
-fn default_frozen_ms() -> u32 {
-    3000
-}
-
-fn is_default_frozen(ms: &u32) -> bool {
-    *ms == 3000
-}
-
-fn default_unit_id() -> u8 {
-    1
-}
-
-fn default_poll_ms() -> u32 {
-    200
-}
-
-fn default_map() -> String {
-    DEFAULT_MAP_NAME.to_owned()
 }
 
 /// A picker on the roster.

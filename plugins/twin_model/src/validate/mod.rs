@@ -7,7 +7,7 @@
 
 use std::collections::{BTreeMap, HashMap};
 
-use crate::diagnostic::{Diagnostic, Finding, Severity};
+use crate::diagnostic::{Diagnostic, Severity};
 use crate::layout::{Facing, Rect, SiteLayout};
 use crate::location::{LocationFormat, LocationValues};
 use crate::register_map::{BUILTIN_MAPS, RegisterMap, builtin_maps};
@@ -20,136 +20,13 @@ const TOLERANCE: f32 = 1e-3;
 /// Most modules a site may expand to: guards memory against a typo like `bays: 60000`.
 pub const MAX_SITE_MODULES: u64 = 2_000_000;
 
-struct Checker {
-    findings: Vec<Finding>,
-}
+mod checker;
+mod endpoint;
+mod overlaps;
 
-impl Checker {
-    fn error(&mut self, path: ValuePath, message: impl Into<String>, help: impl Into<String>) {
-        let help = help.into();
-        self.findings.push(Finding {
-            severity: Severity::Error,
-            path,
-            message: message.into(),
-            help: (!help.is_empty()).then_some(help),
-            related: None,
-        });
-    }
-
-    fn warning(&mut self, path: ValuePath, message: impl Into<String>, help: impl Into<String>) {
-        self.error(path, message, help);
-        if let Some(last) = self.findings.last_mut() {
-            last.severity = Severity::Warning;
-        }
-    }
-
-    fn related(&mut self, path: ValuePath, note: impl Into<String>) {
-        if let Some(last) = self.findings.last_mut() {
-            last.related = Some((path, note.into()));
-        }
-    }
-
-    fn has_errors(&self) -> bool {
-        self.findings.iter().any(|f| f.severity == Severity::Error)
-    }
-
-    /// Checks names are unique and not empty; returns name → index.
-    fn unique_names<'a>(
-        &mut self,
-        list: &'static str,
-        field: &'static str,
-        what: &str,
-        names: impl Iterator<Item = &'a str>,
-    ) -> HashMap<&'a str, usize> {
-        let mut seen: HashMap<&str, usize> = HashMap::new();
-        for (i, name) in names.enumerate() {
-            let path = ValuePath::root().field(list).index(i).field(field);
-            if name.trim().is_empty() {
-                self.error(
-                    path,
-                    format!("{what} {} has an empty {field}", i + 1),
-                    format!("give every {what} a {field}"),
-                );
-            } else if let Some(&first) = seen.get(name) {
-                self.error(
-                    path,
-                    format!("duplicate {what} {field} {name:?}"),
-                    format!("{what} {field}s must be unique; rename one"),
-                );
-                self.related(ValuePath::root().field(list).index(first).field(field), "first used here");
-            } else {
-                seen.insert(name, i);
-            }
-        }
-        seen
-    }
-
-    fn positive(&mut self, path: ValuePath, what: &str, value: f32) -> bool {
-        if value.is_finite() && value > 0.0 {
-            return true;
-        }
-        self.error(path, format!("{what} must be a positive number of metres, found {value}"), "");
-        false
-    }
-
-    fn rect(&mut self, path: &ValuePath, what: &str, r: &Rect, floor: &Rect) {
-        let finite = [r.x, r.y].iter().all(|v| v.is_finite());
-        let sized = self.positive(path.field("width"), &format!("{what} width"), r.width)
-            & self.positive(path.field("depth"), &format!("{what} depth"), r.depth);
-        if !finite {
-            self.error(
-                path.clone(),
-                format!("{what} corner ({}, {}) is not a finite position", r.x, r.y),
-                "",
-            );
-        } else if sized && !floor.contains(r, TOLERANCE) {
-            self.error(
-                path.clone(),
-                format!("{what} ({r}) extends beyond the floor ({floor})"),
-                "move it inside the floor or enlarge `floor`",
-            );
-        }
-    }
-}
-
-/// Where a module's id or address came from, for pointing at it.
-#[derive(Clone, Copy)]
-struct Origin {
-    rack: usize,
-    override_index: Option<usize>,
-}
-
-impl Origin {
-    fn path(self, layout_field: &'static str, override_field: &'static str) -> ValuePath {
-        let rack = ValuePath::root().field("racks").index(self.rack);
-        match self.override_index {
-            Some(k) => rack.field("overrides").index(k).field(override_field),
-            None => rack.field(layout_field),
-        }
-    }
-}
-
-/// A conflict between two racks, counted over all modules it affects.
-struct Conflict {
-    count: usize,
-    example: String,
-    first: Origin,
-    second: Origin,
-}
-
-fn count_conflict(
-    map: &mut BTreeMap<(usize, usize), Conflict>,
-    first: Origin,
-    second: Origin,
-    example: impl FnOnce() -> String,
-) {
-    map.entry((first.rack, second.rack)).and_modify(|c| c.count += 1).or_insert_with(|| Conflict {
-        count: 1,
-        example: example(),
-        first,
-        second,
-    });
-}
+use checker::{Checker, Origin, count_conflict};
+use endpoint::parse_endpoint;
+use overlaps::check_overlaps;
 
 /// Expands and validates `layout`; `src` (if the layout came from text) positions the findings.
 pub(crate) fn compile(layout: SiteLayout, src: Option<&str>, file: &str) -> Result<Site, LayoutError> {
@@ -840,95 +717,4 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
         })
         .collect();
     Some(Expanded { maps, modules, rack_modules, rack_zone, controllers, shifts, by_id })
-}
-
-fn check_overlaps(layout: &SiteLayout, rack_ok: &[bool], ck: &mut Checker) {
-    let root = ValuePath::root();
-    // Sweep along x: sort by west edge, compare with racks whose east edge is still ahead.
-    // (footprint, path, name); racks before stations, each in file order.
-    let mut items: Vec<(Rect, ValuePath, String, usize)> = layout
-        .racks
-        .iter()
-        .enumerate()
-        .filter(|(i, _)| rack_ok[*i])
-        .map(|(i, r)| {
-            (r.footprint(), root.field("racks").index(i).field("origin"), format!("rack {:?}", r.id))
-        })
-        .chain(layout.stations.iter().enumerate().map(|(i, s)| {
-            (s.area, root.field("stations").index(i).field("area"), format!("station {:?}", s.id))
-        }))
-        .filter(|(r, _, _)| [r.x, r.y, r.width, r.depth].iter().all(|v| v.is_finite()))
-        .enumerate()
-        .map(|(order, (r, p, n))| (r, p, n, order))
-        .collect();
-    // Sweep along x: sort by west edge, compare only with items that start before this one ends.
-    items.sort_by(|a, b| a.0.x.total_cmp(&b.0.x));
-    for i in 0..items.len() {
-        for j in i + 1..items.len() {
-            if items[j].0.x >= items[i].0.max_x() - TOLERANCE {
-                break;
-            }
-            if items[i].0.overlaps(&items[j].0, TOLERANCE) {
-                // Report on whichever is written later in the file.
-                let (a, b) =
-                    if items[i].3 < items[j].3 { (&items[i], &items[j]) } else { (&items[j], &items[i]) };
-                ck.error(
-                    b.1.clone(),
-                    format!("{} ({}) overlaps {} ({})", b.2, b.0, a.2, a.0),
-                    "move one of them; footprints may touch but not overlap",
-                );
-                ck.related(a.1.clone(), a.2.clone());
-            }
-        }
-    }
-    // Racks must leave aisle walkways free.
-    for (i, r) in layout.racks.iter().enumerate() {
-        if !rack_ok[i] {
-            continue;
-        }
-        let fp = r.footprint();
-        for (k, a) in layout.aisles.iter().enumerate() {
-            if fp.overlaps(&a.area, TOLERANCE) {
-                ck.error(
-                    root.field("racks").index(i).field("origin"),
-                    format!("rack {:?} ({fp}) stands in aisle {:?}'s walkway ({})", r.id, a.name, a.area),
-                    "move the rack beside the aisle, or narrow the aisle's area",
-                );
-                ck.related(root.field("aisles").index(k).field("area"), format!("aisle {:?}", a.name));
-            }
-        }
-    }
-}
-
-/// Checks `host:port` (or `[v6]:port`) and returns it normalised for duplicate detection.
-fn parse_endpoint(address: &str) -> Result<String, String> {
-    let (host, port) = address.rsplit_once(':').ok_or_else(|| format!("address {address:?} has no port"))?;
-    let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host);
-    if host.is_empty()
-        || host.contains(char::is_whitespace)
-        || (host.contains(':') && !address.starts_with('['))
-    {
-        return Err(format!("address {address:?} has no valid host"));
-    }
-    match port.parse::<u16>() {
-        Ok(0) | Err(_) => Err(format!("address {address:?} has no valid port (1–65535)")),
-        Ok(p) => Ok(format!("{}:{p}", host.to_ascii_lowercase())),
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn endpoints() {
-        assert_eq!(parse_endpoint("10.0.0.5:502"), Ok("10.0.0.5:502".into()));
-        assert_eq!(parse_endpoint("PLC-1.local:1502"), Ok("plc-1.local:1502".into()));
-        assert_eq!(parse_endpoint("[fd00::5]:502"), Ok("fd00::5:502".into()));
-        assert!(parse_endpoint("10.0.0.5").is_err());
-        assert!(parse_endpoint("10.0.0.5:0").is_err());
-        assert!(parse_endpoint("10.0.0.5:70000").is_err());
-        assert!(parse_endpoint(":502").is_err());
-        assert!(parse_endpoint("fd00::5:502").is_err());
-    }
 }
