@@ -30,6 +30,7 @@ impl ControllerSim {
             let first = (r.start.max(base) - base) / stride;
             let last = (r.end.min(end) - 1 - base) / stride;
             for a in first..=last {
+                // The write changes the module's registers whether or not it applies.
                 self.touch(a as u16);
                 self.apply_command(a as u16);
             }
@@ -83,7 +84,7 @@ impl ControllerSim {
             let fc = self.st(address, fc);
             self.input[fc] = fault_code;
         }
-        self.touch(address);
+        // Counted once by the write that led here (`after_holding_write`).
     }
 
     fn set_state(&mut self, address: u16, state: ModuleState) {
