@@ -178,7 +178,7 @@ pub struct GatewayArgs {
     #[arg(long, value_name = "URL")]
     pub broker: twin_gateway::BrokerUrl,
 
-    /// Site name in the topics (picktwin/SITE/v2/...); default: the URL's path, else the
+    /// Site name in the topics (picktwin/SITE/v3/...); default: the URL's path, else the
     /// layout's name.
     #[arg(long, value_name = "NAME")]
     pub site: Option<String>,
@@ -345,6 +345,16 @@ pub struct SimArgs {
     /// Orders released per day (06:00–22:00).
     #[arg(long, value_name = "N", default_value_t = 1200.0)]
     pub orders_per_day: f64,
+
+    /// Write the simulated WMS (orders and lines, reference schema) into this SQLite file;
+    /// default: the layout's `sqlite:` WMS url, if it has one (docs/sources.md).
+    #[arg(long, value_name = "FILE")]
+    pub wms: Option<PathBuf>,
+
+    /// Publish every picker's position as RTLS JSON to this MQTT broker (mqtt://HOST:PORT);
+    /// default: the layout's RTLS broker, if it declares one.
+    #[arg(long, value_name = "URL")]
+    pub rtls: Option<String>,
 }
 
 fn parse_speed(s: &str) -> Result<f64, String> {

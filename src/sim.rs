@@ -2,7 +2,8 @@
 
 use std::io::Write as _;
 use std::process::ExitCode;
-use twin_sim::{Listen, SimConfig, SimOptions};
+use twin_model::sources::{OrderSource, PickerSource};
+use twin_sim::{Listen, SimConfig, SimExtras, SimOptions};
 
 use crate::cli::SimArgs;
 
@@ -22,8 +23,30 @@ pub fn run(args: &SimArgs) -> ExitCode {
         speed: args.speed,
         config: SimConfig { seed: args.seed, orders_per_day: args.orders_per_day, ..SimConfig::default() },
     };
+    // The WMS and the RTLS the layout declares, unless given: a twin on the same layout reads
+    // what this simulator writes.
+    let wms = args.wms.clone().or_else(|| match &site.layout.sources.orders {
+        OrderSource::WmsSql(w) => w.url.strip_prefix("sqlite:").map(std::path::PathBuf::from),
+        _ => None,
+    });
+    let rtls_url = args.rtls.clone().or_else(|| match &site.layout.sources.pickers {
+        PickerSource::RtlsMqtt(r) => Some(r.broker.clone()),
+        _ => None,
+    });
+    let rtls = match rtls_url.as_deref().map(|u| (u, twin_sim::mqtt_host_port(u))) {
+        None => None,
+        Some((_, Some(hp))) => Some(hp),
+        Some((u, None)) => {
+            eprintln!("error: --rtls {u:?}: write the broker as mqtt://HOST:PORT");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(p) = &wms {
+        tracing::info!("writing the simulated WMS into {}", p.display());
+    }
+    let extras = SimExtras { wms, rtls, ..SimExtras::default() };
     runtime.block_on(async {
-        let sim = match twin_sim::start(site.clone(), options).await {
+        let sim = match twin_sim::start_with(site.clone(), options, extras).await {
             Ok(sim) => sim,
             Err(e) => {
                 eprintln!("error: {e}");

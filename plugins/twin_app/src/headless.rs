@@ -13,6 +13,7 @@ use twin_link::{
     ViewReceiver,
 };
 use twin_model::codes::{ModuleState, OrderStatus, PickerState};
+use twin_overlay::ops::{SourceView, Sources};
 
 use crate::ShellPlugin;
 
@@ -134,10 +135,25 @@ pub(crate) fn print_status(
             )
         })
         .collect();
-    // Where the first controller's map has no picker block or order board, there is no data:
-    // say so instead of counting defaults as idle pickers.
+    // Where the layout declares no source, or the first controller's map has no block for a
+    // controller source, there is no data: say so instead of counting defaults as idle
+    // pickers. Other sources print their state and data age.
     let map = site.0.controller_map(0);
-    let pickers = if map.is_some_and(|m| m.pickers.is_some()) {
+    let views = Sources::of(&site.0.layout.sources, health.order_source, health.picker_source);
+    let has = |view: &SourceView, block: bool| match view {
+        SourceView::NotConfigured => false,
+        SourceView::Controller => block,
+        SourceView::Waiting | SourceView::Reported(_) => true,
+    };
+    let tag = |view: &SourceView| match view {
+        SourceView::Reported(_) | SourceView::Waiting => format!(" [{}]", view.state_text(wall_ms())),
+        _ => String::new(),
+    };
+    let no_source = |view: &SourceView| match view {
+        SourceView::NotConfigured => "no source configured".to_owned(),
+        _ => "no source".to_owned(),
+    };
+    let pickers = if has(&views.pickers, map.is_some_and(|m| m.pickers.is_some())) {
         format!(
             "{} walking, {} picking, {} packing, {} idle, {} on break",
             by_state[PickerState::Walking as usize],
@@ -145,19 +161,19 @@ pub(crate) fn print_status(
             by_state[PickerState::Packing as usize],
             by_state[PickerState::Idle as usize],
             by_state[PickerState::Break as usize],
-        )
+        ) + &tag(&views.pickers)
     } else {
-        "no source".to_owned()
+        no_source(&views.pickers)
     };
-    let orders = if map.is_some_and(|m| m.orders.is_some()) {
+    let orders = if has(&views.orders, map.is_some_and(|m| m.orders.is_some())) {
         format!(
             "{} pending, {} active, {} done",
             count(OrderStatus::Pending),
             count(OrderStatus::Active),
             count(OrderStatus::Done)
-        )
+        ) + &tag(&views.orders)
     } else {
-        "no source".to_owned()
+        no_source(&views.orders)
     };
     println!(
         "modules: {lit} lit, {confirmed} latched, {stale} stale | pickers: {pickers} | orders: {orders} | {}",

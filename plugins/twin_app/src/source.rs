@@ -1,13 +1,17 @@
 //! The twin's data source: the built-in simulator (started in-process on loopback and reached
-//! over real TCP, the same path a site's controllers take) unless controllers are given, and
-//! the live link polling them, with lossless subscribers (recorder, gateway) as asked.
+//! over real TCP, the same path a site's controllers take) unless controllers are given, the
+//! live link polling them, with lossless subscribers (recorder, gateway) as asked, and the
+//! site data sources the layout declares (WMS database, RTLS, inferred pickers). The embedded
+//! simulator writes its WMS into a SQLite file the connector then reads, as a site's would.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use twin_link::{Link, LinkMessage, LinkOptions};
 use twin_model::Site;
-use twin_sim::{Listen, SimConfig, SimOptions};
+use twin_model::sources::{OrderSource, PickerSource, WmsSql};
+use twin_sim::{Listen, SimConfig, SimExtras, SimOptions};
+use twin_sources::{RunningSources, SourceOverrides};
 
 /// What to poll and how.
 #[derive(Debug, Clone, Default)]
@@ -33,6 +37,18 @@ pub struct Source {
     pub link: Link,
     /// Subscribers to every message, never coalesced (as many as asked for).
     pub lossless: Vec<crossbeam_channel::Receiver<LinkMessage>>,
+    sources: Option<RunningSources>,
+    /// The embedded simulator's WMS directory, removed on stop.
+    sim_dir: Option<std::path::PathBuf>,
+}
+
+/// A fresh directory for the embedded simulator's WMS database.
+fn sim_dir() -> Result<std::path::PathBuf, String> {
+    let nanos =
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.subsec_nanos());
+    let dir = std::env::temp_dir().join(format!("picktwin-sim-{}-{nanos}", std::process::id()));
+    std::fs::create_dir_all(&dir).map_err(|e| format!("{}: {e}", dir.display()))?;
+    Ok(dir)
 }
 
 impl Source {
@@ -44,15 +60,37 @@ impl Source {
             .enable_all()
             .build()
             .map_err(|e| format!("cannot start the async runtime: {e}"))?;
-        // No --controller: every controller is simulated in-process on loopback.
+        // No --controller: every controller is simulated in-process on loopback, and the WMS
+        // the layout declares is the simulator's SQLite file (in the reference schema).
+        let mut overrides = SourceOverrides::default();
+        let mut dir = None;
         let sim = if options.controllers.is_empty() {
             let sim_options = SimOptions {
                 listen: Listen::Base(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
                 speed: options.speed,
                 config: SimConfig { seed: options.seed, ..SimConfig::default() },
             };
+            let mut extras = SimExtras::default();
+            if let OrderSource::WmsSql(w) = &site.layout.sources.orders {
+                let d = sim_dir()?;
+                let path = d.join("wms.sqlite");
+                overrides.wms = Some(WmsSql {
+                    url: format!("sqlite:{}", path.display()),
+                    poll_ms: w.poll_ms,
+                    max_open: w.max_open,
+                    max_lines: w.max_lines,
+                    utc_offset: w.utc_offset.clone(),
+                    ..WmsSql::new("")
+                });
+                extras.wms = Some(path);
+                dir = Some(d);
+            }
+            // An RTLS declared: the simulator plays it on the layout's broker.
+            if let PickerSource::RtlsMqtt(r) = &site.layout.sources.pickers {
+                extras.rtls = twin_sim::mqtt_host_port(&r.broker);
+            }
             let sim = runtime
-                .block_on(twin_sim::start(site.clone(), sim_options))
+                .block_on(twin_sim::start_with(site.clone(), sim_options, extras))
                 .map_err(|e| format!("cannot start the simulator: {e}"))?;
             endpoints = sim.addresses().iter().enumerate().map(|(i, a)| (i, a.to_string())).collect();
             tracing::info!("simulating {} controllers in-process", sim.addresses().len());
@@ -66,18 +104,27 @@ impl Source {
             builder = builder.endpoint(i, endpoint);
         }
         let lossless = (0..options.lossless).map(|_| builder.lossless()).collect();
+        let stream = twin_sources::needs_stream(site).then(|| builder.lossless());
         let link = builder.spawn().map_err(|e| format!("cannot start the link: {e}"))?;
         if !options.allow_writes {
             tracing::info!("read-only: nothing is written to any controller (--allow-writes to change)");
         }
-        Ok(Self { runtime, sim, link, lossless })
+        let sources = twin_sources::start(site.clone(), &overrides, link.publisher(), stream)
+            .map_err(|e| format!("cannot start the site data sources: {e}"))?;
+        Ok(Self { runtime, sim, link, lossless, sources: Some(sources), sim_dir: dir })
     }
 
-    /// Stops the link, then the simulator.
-    pub fn stop(self) {
+    /// Stops the site data sources, the link, then the simulator.
+    pub fn stop(mut self) {
+        if let Some(s) = self.sources.take() {
+            s.stop();
+        }
         self.link.stop();
         if let Some(sim) = self.sim {
             self.runtime.block_on(sim.shutdown());
+        }
+        if let Some(d) = self.sim_dir {
+            let _ = std::fs::remove_dir_all(d);
         }
     }
 }

@@ -8,9 +8,9 @@ use twin_link::LinkMessage;
 use twin_record::TwinState;
 
 /// Envelope version this build writes and reads.
-pub const WIRE_VERSION: u16 = 2;
+pub const WIRE_VERSION: u16 = 3;
 
-/// Topics of one site: `picktwin/<site>/v2/<leaf>`.
+/// Topics of one site: `picktwin/<site>/v3/<leaf>`.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Topics {
     /// Ordered deltas (QoS 1, not retained).
@@ -222,6 +222,6 @@ mod tests {
         assert!("http://x".parse::<BrokerUrl>().is_err());
         assert!("mqtt://:1883".parse::<BrokerUrl>().is_err());
         assert!("mqtt://h:99999".parse::<BrokerUrl>().is_err());
-        assert_eq!(Topics::new("north/1").deltas, "picktwin/north_1/v2/deltas");
+        assert_eq!(Topics::new("north/1").deltas, "picktwin/north_1/v3/deltas");
     }
 }

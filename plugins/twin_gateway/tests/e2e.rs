@@ -327,7 +327,17 @@ fn tls_and_a_password_reach_the_broker() {
         "{:?}",
         gateway_stats.lock().unwrap()
     );
-    tx.send(twin_link::LinkMessage::Order { slot: 1, order }).unwrap();
+    tx.send(twin_link::LinkMessage::Order {
+        slot: 1,
+        order: twin_link::OrderSlot { lines_total: 1, ..order },
+    })
+    .unwrap();
+    // A WMS order's line and the order source's health travel to viewers too (wire version 3).
+    let line =
+        twin_link::OrderLine { order_id: 4242, line_id: 7, module: 3, quantity: 2, ..Default::default() };
+    tx.send(twin_link::LinkMessage::Line { slot: 1, index: 0, line }).unwrap();
+    let health = twin_link::SourceHealth { polls: 9, ..Default::default() };
+    tx.send(twin_link::LinkMessage::Source { source: twin_link::SourceKind::Orders, health }).unwrap();
 
     let v = Viewer::spawn(
         site.clone(),
@@ -336,6 +346,12 @@ fn tls_and_a_password_reach_the_broker() {
     )
     .unwrap();
     assert!(until(Duration::from_secs(10), || v.state().orders[1].order_id == 4242), "{:?}", v.stats());
+    assert!(
+        until(Duration::from_secs(5), || v.state().lines.get(1).is_some_and(|l| l == &[line])),
+        "{:?}",
+        v.stats()
+    );
+    assert_eq!(v.state().order_source.map(|h| h.polls), Some(9));
 
     // A wrong password is refused by the broker: the viewer reports it and stays unconnected.
     let bad: BrokerUrl = format!("mqtts://gw:wrong@127.0.0.1:{port}/test").parse().unwrap();

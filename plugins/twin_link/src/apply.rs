@@ -5,7 +5,10 @@
 
 use twin_model::ModuleIndex;
 
-use crate::reading::{ControllerHealth, LinkEvent, LinkMessage, ModuleReading, OrderSlot, PickerReading};
+use crate::reading::{
+    ControllerHealth, LinkEvent, LinkMessage, ModuleReading, OrderLine, OrderSlot, PickerReading,
+    SourceHealth, SourceKind,
+};
 
 /// A holder of the twin's state: one method per kind of fact the link reports.
 pub trait LinkState {
@@ -15,8 +18,13 @@ pub trait LinkState {
     fn picker(&mut self, picker: u16, reading: &PickerReading);
     /// An order-board slot's latest contents.
     fn order(&mut self, slot: u16, order: &OrderSlot);
+    /// A line of the order in `slot`: its latest contents. Holders keep it only while the slot
+    /// holds `line.order_id` (see [`line_belongs`]).
+    fn line(&mut self, slot: u16, index: u16, line: &OrderLine);
     /// A controller's latest health report.
     fn health(&mut self, controller: u16, health: &ControllerHealth);
+    /// A site data source's latest health.
+    fn source(&mut self, source: SourceKind, health: &SourceHealth);
     /// Something that happened (changes no table; holders that raise alarms or messages
     /// from events override this).
     fn event(&mut self, _event: &LinkEvent) {}
@@ -30,7 +38,9 @@ pub fn apply<S: LinkState + ?Sized>(state: &mut S, msg: &LinkMessage) {
         LinkMessage::Module { module, reading } => state.module(*module, reading),
         LinkMessage::Picker { picker, reading } => state.picker(*picker, reading),
         LinkMessage::Order { slot, order } => state.order(*slot, order),
+        LinkMessage::Line { slot, index, line } => state.line(*slot, *index, line),
         LinkMessage::Health { controller, health } => state.health(*controller, health),
+        LinkMessage::Source { source, health } => state.source(*source, health),
         LinkMessage::Event(event) => state.event(event),
     }
 }
@@ -48,6 +58,37 @@ pub fn put<T: Default + Clone + PartialEq>(table: &mut Vec<T>, index: usize, val
     }
     table[index] = value.clone();
     true
+}
+
+/// Whether a line belongs with the order a slot holds: same order, index within its lines.
+/// Lines and orders travel as separate messages, and a coalescing view may deliver a freed
+/// slot's old line after the slot's new order; this is the one rule that drops such a line.
+#[inline]
+pub fn line_belongs(slot: &OrderSlot, index: u16, line: &OrderLine) -> bool {
+    slot.order_id != 0 && slot.order_id == line.order_id && index < slot.lines_total
+}
+
+/// Stores a line in a per-slot line table (bounded by the slot's `lines_total`); returns
+/// whether anything changed. A slot whose order changed drops its old lines first.
+pub fn put_line(
+    lines: &mut Vec<Vec<OrderLine>>,
+    slot: &OrderSlot,
+    k: usize,
+    index: u16,
+    line: &OrderLine,
+) -> bool {
+    if !line_belongs(slot, index, line) {
+        return false;
+    }
+    if k >= lines.len() {
+        lines.resize_with(k + 1, Vec::new);
+    }
+    let table = &mut lines[k];
+    // Unfilled entries (order 0) below a line that arrived first do not count as another order.
+    if table.iter().any(|l| l.order_id != 0 && l.order_id != slot.order_id) {
+        table.clear();
+    }
+    put(table, usize::from(index), line)
 }
 
 /// The link's coalesced-state count as a holder keeps it: the largest any controller reported
@@ -74,8 +115,14 @@ mod tests {
         fn order(&mut self, _: u16, _: &OrderSlot) {
             self.0.push("order");
         }
+        fn line(&mut self, _: u16, _: u16, _: &OrderLine) {
+            self.0.push("line");
+        }
         fn health(&mut self, _: u16, _: &ControllerHealth) {
             self.0.push("health");
+        }
+        fn source(&mut self, _: SourceKind, _: &SourceHealth) {
+            self.0.push("source");
         }
     }
 
@@ -86,12 +133,31 @@ mod tests {
             LinkMessage::Module { module: 1, reading: ModuleReading::default() },
             LinkMessage::Picker { picker: 0, reading: PickerReading::default() },
             LinkMessage::Order { slot: 0, order: OrderSlot::default() },
+            LinkMessage::Line { slot: 0, index: 0, line: OrderLine::default() },
             LinkMessage::Health { controller: 0, health: Box::default() },
+            LinkMessage::Source { source: SourceKind::Orders, health: SourceHealth::default() },
             LinkMessage::Event(LinkEvent::Stale { controller: 0 }),
         ] {
             apply(&mut log, &m);
         }
-        assert_eq!(log.0, ["module", "picker", "order", "health"]);
+        assert_eq!(log.0, ["module", "picker", "order", "line", "health", "source"]);
+    }
+
+    #[test]
+    fn lines_stay_with_their_order() {
+        let a = OrderSlot { order_id: 7, lines_total: 2, ..Default::default() };
+        let b = OrderSlot { order_id: 8, lines_total: 1, ..Default::default() };
+        let line = |order_id, line_id| OrderLine { order_id, line_id, ..Default::default() };
+        let mut lines = Vec::new();
+        assert!(put_line(&mut lines, &a, 3, 0, &line(7, 70)));
+        assert!(put_line(&mut lines, &a, 3, 1, &line(7, 71)));
+        assert!(!put_line(&mut lines, &a, 3, 2, &line(7, 72)), "past lines_total");
+        assert!(!put_line(&mut lines, &a, 3, 0, &line(9, 90)), "another order's line");
+        assert_eq!(lines[3].len(), 2);
+        // The slot now holds order 8: its first line replaces order 7's table.
+        assert!(put_line(&mut lines, &b, 3, 0, &line(8, 80)));
+        assert_eq!(lines[3], vec![line(8, 80)]);
+        assert!(!put_line(&mut lines, &b, 3, 1, &line(7, 71)), "a late line of the old order");
     }
 
     #[test]

@@ -144,6 +144,8 @@ pub fn decode_picker(map: &RegisterMap, image: &Image, i: u16) -> PickerReading 
         heading_cdeg: f(p.heading_cdeg),
         state: f(p.state),
         order: codes::registers_to_u32([f(p.order_id), f(p.order_id + 1)]),
+        inferred: false,
+        stale: false,
     }
 }
 
@@ -160,6 +162,8 @@ pub fn decode_order(map: &RegisterMap, regs: &[u16]) -> OrderSlot {
         status: f(o.status),
         picker: f(o.picker),
         release_s: codes::registers_to_u32([f(o.release_time_s), f(o.release_time_s + 1)]),
+        // The board has no due time.
+        due_s: 0,
         first_job: codes::registers_to_u32([f(o.first_job), f(o.first_job + 1)]),
     }
 }

@@ -8,10 +8,12 @@ pub mod channel;
 pub mod clock;
 mod decode;
 pub mod health;
+mod messages;
 pub mod plan;
 mod plugin;
 pub mod poller;
 pub mod reading;
+mod source;
 
 pub use apply::{LinkState, apply};
 pub use backoff::Backoff;
@@ -21,10 +23,10 @@ pub use plan::Block;
 pub use plugin::{
     BlockMissing, ButtonConfirmed, ControllerConnected, ControllerDisconnected, ControllerRefused,
     ControllerStale, LightModule, LinkBudget, LinkHealth, LinkPlugin, LinkReceiver, LinkSite, LinkSystems,
-    LinkWriters, ModbusException, ModuleEntities, OrderBoard, Picker, PickerEntities, ShortPick,
+    LinkWriters, ModbusException, ModuleEntities, OrderBoard, Picker, PickerEntities, ShortPick, SourceEvent,
 };
-pub use poller::{CommandError, Link, LinkBuilder, LinkCommand, LinkOptions, Snapshot, snapshot};
+pub use poller::{CommandError, Link, LinkBuilder, LinkCommand, LinkOptions, Publisher, Snapshot, snapshot};
 pub use reading::{
-    ConnectionState, ControllerHealth, LinkEvent, LinkMessage, LocationText, ModuleReading, OrderSlot,
-    PickerReading,
+    ConnectionState, ControllerHealth, LinkEvent, LinkMessage, LocationText, ModuleReading, NO_MODULE,
+    OrderLine, OrderSlot, PickerReading, SourceHealth, SourceKind, SourceState, SourceType,
 };

@@ -13,9 +13,13 @@ use bevy_ecs::prelude::*;
 use twin_model::{ModuleIndex, Site};
 
 use crate::LinkState;
-use crate::apply::{coalesced_total, put};
+use crate::apply::{coalesced_total, put, put_line};
 use crate::channel::ViewReceiver;
-use crate::reading::{ControllerHealth, LinkEvent, LinkMessage, ModuleReading, OrderSlot, PickerReading};
+pub use crate::messages::*;
+use crate::reading::{
+    ControllerHealth, LinkEvent, LinkMessage, ModuleReading, OrderLine, OrderSlot, PickerReading,
+    SourceHealth, SourceKind,
+};
 
 /// Applies the live link to the ECS.
 pub struct LinkPlugin;
@@ -36,6 +40,7 @@ impl Plugin for LinkPlugin {
             .add_message::<ControllerRefused>()
             .add_message::<ButtonConfirmed>()
             .add_message::<ShortPick>()
+            .add_message::<SourceEvent>()
             .configure_sets(Startup, LinkSystems::Spawn)
             .configure_sets(PreUpdate, LinkSystems::Apply)
             .add_systems(Startup, spawn_site_entities.in_set(LinkSystems::Spawn))
@@ -94,11 +99,14 @@ pub struct ModuleEntities(pub Vec<Entity>);
 #[derive(Resource, Default, Debug)]
 pub struct PickerEntities(pub Vec<Entity>);
 
-/// The order board as published by the WCS side.
+/// The open orders as the order source publishes them (the board's slots, or the WMS
+/// connector's).
 #[derive(Resource, Default, Debug)]
 pub struct OrderBoard {
     /// Slot contents (`order_id` 0: empty).
     pub slots: Vec<OrderSlot>,
+    /// By slot: the lines of the order in it, when the source names them.
+    pub lines: Vec<Vec<OrderLine>>,
 }
 
 /// Health of the link, per controller.
@@ -112,6 +120,10 @@ pub struct LinkHealth {
     pub coalesced: u32,
     /// The poller's channel closed: no more data will come.
     pub source_closed: bool,
+    /// The order source's health (None: orders come from the board, or no source).
+    pub order_source: Option<SourceHealth>,
+    /// The picker source's health.
+    pub picker_source: Option<SourceHealth>,
 }
 
 /// Most messages applied per frame; the rest wait for the next frame.
@@ -122,86 +134,6 @@ impl Default for LinkBudget {
     fn default() -> Self {
         Self(250_000)
     }
-}
-
-/// A controller connected.
-#[derive(Message, Debug, Clone)]
-pub struct ControllerConnected {
-    /// Controller index.
-    pub controller: u16,
-}
-
-/// A controller's connection failed or dropped.
-#[derive(Message, Debug, Clone)]
-pub struct ControllerDisconnected {
-    /// Controller index.
-    pub controller: u16,
-    /// What happened.
-    pub reason: Arc<str>,
-}
-
-/// A controller has been silent for three poll intervals; its modules are stale.
-#[derive(Message, Debug, Clone)]
-pub struct ControllerStale {
-    /// Controller index.
-    pub controller: u16,
-}
-
-/// A block of a controller's map answered with an exception: what depends on it is missing.
-#[derive(Message, Debug, Clone)]
-pub struct BlockMissing {
-    /// Controller index.
-    pub controller: u16,
-    /// The block.
-    pub block: crate::plan::Block,
-    /// Function code.
-    pub function: u8,
-    /// Exception code.
-    pub code: u8,
-    /// First address of the request.
-    pub address: u16,
-}
-
-/// A controller reports another map version or module count than the layout: refused.
-#[derive(Message, Debug, Clone)]
-pub struct ControllerRefused {
-    /// Controller index.
-    pub controller: u16,
-    /// Both values, the layout file and the controller.
-    pub reason: Arc<str>,
-}
-
-/// A controller answered with a Modbus exception.
-#[derive(Message, Debug, Clone)]
-pub struct ModbusException {
-    /// Controller index.
-    pub controller: u16,
-    /// Function code.
-    pub function: u8,
-    /// Exception code.
-    pub code: u8,
-    /// First address of the request.
-    pub address: u16,
-}
-
-/// A picker confirmed the full quantity at a module.
-#[derive(Message, Debug, Clone)]
-pub struct ButtonConfirmed {
-    /// Module.
-    pub module: ModuleIndex,
-    /// Quantity.
-    pub quantity: u16,
-}
-
-/// A picker confirmed less than asked.
-#[derive(Message, Debug, Clone)]
-pub struct ShortPick {
-    /// Module.
-    pub module: ModuleIndex,
-    /// Asked.
-    pub asked: u16,
-    /// Confirmed.
-    pub picked: u16,
 }
 
 /// One entity per module and picker, indexed densely.
@@ -223,12 +155,15 @@ fn spawn_site_entities(
     modules.0 = (0..site.modules.len() as ModuleIndex)
         .map(|index| commands.spawn(LightModule { index, reading: ModuleReading::default() }).id())
         .collect();
+    // A picker no source has reported is absent, not idle: utilisation and the console count
+    // only pickers something has seen.
+    let unseen =
+        PickerReading { state: twin_model::codes::PickerState::Absent as u16, ..PickerReading::default() };
     pickers.0 = (0..site.layout.pickers.len() as u16)
-        .map(|index| commands.spawn(Picker { index, reading: PickerReading::default() }).id())
+        .map(|index| commands.spawn(Picker { index, reading: unseen }).id())
         .collect();
     health.controllers = vec![ControllerHealth::default(); site.layout.controllers.len()];
-    let slots = site.controller_map(0).and_then(|m| m.orders.as_ref()).map_or(0, |o| usize::from(o.max));
-    board.slots = vec![OrderSlot::default(); slots];
+    board.slots = vec![OrderSlot::default(); site.order_slots()];
 }
 
 /// Writers of the link's messages, bundled to keep the system's signature readable.
@@ -240,6 +175,7 @@ pub struct LinkWriters<'w> {
     exception: MessageWriter<'w, ModbusException>,
     missing: MessageWriter<'w, BlockMissing>,
     refused: MessageWriter<'w, ControllerRefused>,
+    source: MessageWriter<'w, SourceEvent>,
     confirmed: MessageWriter<'w, ButtonConfirmed>,
     short: MessageWriter<'w, ShortPick>,
 }
@@ -288,9 +224,26 @@ impl LinkState for EcsState<'_, '_, '_, '_, '_> {
         }
     }
 
+    fn line(&mut self, slot: u16, index: u16, line: &OrderLine) {
+        let k = usize::from(slot);
+        let board = &mut *self.board;
+        if let Some(s) = board.slots.get(k)
+            && board.lines.get(k).and_then(|l| l.get(usize::from(index))) != Some(line)
+        {
+            put_line(&mut board.lines, s, k, index, line);
+        }
+    }
+
     fn health(&mut self, controller: u16, h: &ControllerHealth) {
         self.health.coalesced = coalesced_total(self.health.coalesced, h);
         put(&mut self.health.controllers, usize::from(controller), h);
+    }
+
+    fn source(&mut self, source: SourceKind, h: &SourceHealth) {
+        match source {
+            SourceKind::Orders => self.health.order_source = Some(*h),
+            SourceKind::Pickers => self.health.picker_source = Some(*h),
+        }
     }
 
     // Rare next to state changes: kept out of the dispatch loop.
@@ -323,6 +276,11 @@ impl LinkState for EcsState<'_, '_, '_, '_, '_> {
             }
             LinkEvent::Shortage { module, asked, picked } => {
                 out.short.write(ShortPick { module, asked, picked });
+            }
+            e @ (LinkEvent::SourceDown { .. }
+            | LinkEvent::SourceUp { .. }
+            | LinkEvent::SourceRejected { .. }) => {
+                out.source.write(SourceEvent(e));
             }
         }
     }

@@ -14,6 +14,7 @@ use crate::plan::Block;
 
 pub use crate::decode::{Image, decode_module, decode_order, decode_picker};
 pub use crate::health::{ConnectionState, ControllerHealth};
+pub use crate::source::{SourceHealth, SourceKind, SourceState, SourceType};
 
 /// Location text as a module displays it (up to 16 ASCII characters), stored inline.
 #[derive(serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -32,6 +33,16 @@ impl LocationText {
     pub fn decode(encoding: TextEncoding, regs: &[u16]) -> Self {
         let mut t = Self::default();
         t.len = encoding.decode(regs, &mut t.bytes) as u8;
+        t
+    }
+
+    /// Keeps up to 16 characters of `text`, non-ASCII and control characters as `?`.
+    pub fn from_text(text: &str) -> Self {
+        let mut t = Self::default();
+        for (slot, c) in t.bytes.iter_mut().zip(text.trim().chars()) {
+            *slot = if c.is_ascii() && !c.is_ascii_control() { c as u8 } else { b'?' };
+            t.len += 1;
+        }
         t
     }
 
@@ -108,6 +119,10 @@ pub struct PickerReading {
     pub state: u16,
     /// Current order (0: none).
     pub order: u32,
+    /// Position inferred from the lines the picker confirmed, not measured: drawn as such.
+    pub inferred: bool,
+    /// The position source has not updated this picker for longer than its limit.
+    pub stale: bool,
 }
 
 /// One order-board slot.
@@ -127,11 +142,36 @@ pub struct OrderSlot {
     pub status: u16,
     /// Picker index (`codes::NO_PICKER`: none).
     pub picker: u16,
-    /// Release time on the controller clock, seconds.
+    /// Release time on the site clock, seconds.
     pub release_s: u32,
+    /// Due time on the site clock, seconds (0: none).
+    pub due_s: u32,
     /// Job id of the order's first line (0: not published); its lines are
-    /// `first_job .. first_job + lines_total`.
+    /// `first_job .. first_job + lines_total`. Sources with explicit lines
+    /// ([`LinkMessage::Line`]) leave it 0.
     pub first_job: u32,
+}
+
+/// No module: a line whose location the layout does not know.
+pub const NO_MODULE: ModuleIndex = ModuleIndex::MAX;
+
+/// One line of an order as an order source publishes it, tied to its module explicitly.
+#[derive(serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Eq, Default, Debug)]
+pub struct OrderLine {
+    /// The order it belongs to (a holder drops a line whose slot holds another order).
+    pub order_id: u32,
+    /// Line id in the source.
+    pub line_id: u32,
+    /// The module it lights ([`NO_MODULE`]: unknown location).
+    pub module: ModuleIndex,
+    /// Quantity asked.
+    pub quantity: u16,
+    /// Quantity confirmed.
+    pub confirmed: u16,
+    /// Status (`twin_model::codes::LineStatus`).
+    pub status: u16,
+    /// Article, up to 16 ASCII characters.
+    pub sku: LocationText,
 }
 
 impl OrderSlot {
@@ -199,6 +239,27 @@ pub enum LinkEvent {
         /// Both values, the layout file and the controller.
         reason: Arc<str>,
     },
+    /// A site data source failed (connection, query, schema); it retries with backoff.
+    SourceDown {
+        /// Which data.
+        source: SourceKind,
+        /// What failed, naming the table or column where known.
+        reason: Arc<str>,
+    },
+    /// A site data source works again.
+    SourceUp {
+        /// Which data.
+        source: SourceKind,
+    },
+    /// A source refused rows or messages (summed per poll: one event, not one per row).
+    SourceRejected {
+        /// Which data.
+        source: SourceKind,
+        /// How many.
+        count: u32,
+        /// The first one's problem.
+        reason: Arc<str>,
+    },
     /// A module's confirm latch was set: the picker confirmed the full quantity.
     Confirmed {
         /// Module.
@@ -240,6 +301,22 @@ pub enum LinkMessage {
         slot: u16,
         /// New content.
         order: OrderSlot,
+    },
+    /// A line of the order in a slot changed (sources with explicit lines).
+    Line {
+        /// Slot of its order.
+        slot: u16,
+        /// Line index within the order.
+        index: u16,
+        /// New content.
+        line: OrderLine,
+    },
+    /// A site data source's health changed.
+    Source {
+        /// Which data.
+        source: SourceKind,
+        /// New health.
+        health: SourceHealth,
     },
     /// A controller's health changed (boxed: rare and large, it would make every message as
     /// large as itself).

@@ -61,7 +61,11 @@ const LIT: u16 = ModuleState::Lit as u16;
 
 #[test]
 fn a_controller_without_the_optional_blocks_shows_its_lit_modules() {
-    let site = layout("demo.ron");
+    // The demo with its orders and pickers from the controller's blocks (the default sources),
+    // so that all three optional blocks are asked for.
+    let mut l = layout("demo.ron").layout.clone();
+    l.sources = twin_model::sources::Sources::default();
+    let site = std::sync::Arc::new(twin_model::Site::from_layout(l).unwrap());
     let peer = Peer::start(&[]);
     let mut t = fast(&site, peer.endpoint());
     let lit = |t: &mut Twin| t.module_at(&site, 3).state == LIT && t.module_at(&site, 120).state == LIT;

@@ -11,6 +11,7 @@ pub mod register_map;
 pub mod shifts;
 mod site;
 pub mod source_map;
+pub mod sources;
 mod validate;
 
 pub use diagnostic::{Diagnostic, Severity};

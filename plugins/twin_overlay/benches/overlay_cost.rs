@@ -37,6 +37,7 @@ fn loaded(site: &Site, orders: u32) -> Ops {
             status: OrderStatus::Pending as u16,
             picker: NO_PICKER,
             release_s: t0 as u32 + i * 7,
+            due_s: 0,
             first_job: 1 + i * 4,
         };
         ops.order_slot(i as u16, &slot);

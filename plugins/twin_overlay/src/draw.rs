@@ -130,7 +130,8 @@ fn draw_overlay(
                         .controllers
                         .get(usize::from(c))
                         .and_then(|plan| modules_flight(site, &plan.modules)),
-                    None => None,
+                    // A database or a broker has no place on the floor.
+                    Some(Place::Source(_)) | None => None,
                 };
                 if let Some(fly) = fly {
                     out.fly.write(fly);

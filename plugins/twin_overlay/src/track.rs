@@ -6,7 +6,8 @@
 use bevy::prelude::*;
 use twin_link::{
     BlockMissing, ControllerDisconnected, ControllerHealth, ControllerRefused, LightModule, LinkHealth,
-    ModbusException, OrderBoard, OrderSlot, Picker, SiteClock,
+    ModbusException, OrderBoard, OrderLine, OrderSlot, Picker, SiteClock, SourceEvent, SourceHealth,
+    SourceKind,
 };
 
 use crate::OpsModel;
@@ -21,7 +22,9 @@ pub(super) fn plugin(app: &mut App) {
 #[derive(Default)]
 struct Seen {
     board: Vec<OrderSlot>,
+    lines: Vec<Vec<OrderLine>>,
     health: Vec<ControllerHealth>,
+    sources: [Option<SourceHealth>; 2],
     started_ms: u64,
 }
 
@@ -32,6 +35,7 @@ struct LinkFacts<'w, 's> {
     exceptions: MessageReader<'w, 's, ModbusException>,
     missing: MessageReader<'w, 's, BlockMissing>,
     refused: MessageReader<'w, 's, ControllerRefused>,
+    sources: MessageReader<'w, 's, SourceEvent>,
 }
 
 fn wall_ms() -> u64 {
@@ -71,12 +75,27 @@ fn track_link(
     for r in facts.refused.read() {
         ops.refused(r.controller, &r.reason);
     }
+    for e in facts.sources.read() {
+        ops.source_event(&e.0);
+    }
     if health.is_changed() {
         seen.health.resize(health.controllers.len(), ControllerHealth::default());
         for (c, h) in health.controllers.iter().enumerate() {
             if seen.health[c] != *h {
                 ops.health(c as u16, h);
                 seen.health[c] = *h;
+            }
+        }
+        for (i, (kind, h)) in
+            [(SourceKind::Orders, health.order_source), (SourceKind::Pickers, health.picker_source)]
+                .into_iter()
+                .enumerate()
+        {
+            if let Some(h) = h
+                && seen.sources[i] != Some(h)
+            {
+                ops.source(kind, &h);
+                seen.sources[i] = Some(h);
             }
         }
     }
@@ -86,6 +105,19 @@ fn track_link(
             if seen.board[i] != *s {
                 ops.order_slot(i as u16, s);
                 seen.board[i] = *s;
+            }
+        }
+        // Lines after their slots (a line is kept only by its order), before the modules (a
+        // confirmed module finds its order through its line).
+        seen.lines.resize_with(board.lines.len(), Vec::new);
+        for (i, lines) in board.lines.iter().enumerate() {
+            for (k, l) in lines.iter().enumerate() {
+                if seen.lines[i].get(k) != Some(l) {
+                    ops.order_line(i as u16, k as u16, l);
+                }
+            }
+            if seen.lines[i] != *lines {
+                seen.lines[i].clone_from(lines);
             }
         }
     }

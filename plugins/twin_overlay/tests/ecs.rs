@@ -46,6 +46,7 @@ fn link_messages_become_orders_picks_kpis_and_alarms() {
         status: status as u16,
         picker: 2,
         release_s: t0,
+        due_s: 0,
         first_job: 900,
     };
     let lit = ModuleReading {

@@ -23,6 +23,7 @@ fn slot(id: u32, zone: u16, status: OrderStatus, release: u32) -> OrderSlot {
         status: status as u16,
         picker: NO_PICKER,
         release_s: release,
+        due_s: 0,
         first_job: id * 10,
     }
 }

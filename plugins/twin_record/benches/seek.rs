@@ -81,6 +81,7 @@ fn synthesise(site: &Arc<Site>) -> (PathBuf, u64) {
                     heading_cdeg: rng.below(36_000) as u16,
                     state: PickerState::Walking as u16,
                     order: order.saturating_sub(p as u32),
+                    ..Default::default()
                 };
                 put(&mut rec, &mut raw, t, LinkMessage::Picker { picker: p as u16, reading });
             }
@@ -123,6 +124,7 @@ fn synthesise(site: &Arc<Site>) -> (PathBuf, u64) {
                     lines_total: 4,
                     status: status as u16,
                     release_s: clock,
+                    due_s: 0,
                     first_job: job,
                     ..Default::default()
                 };

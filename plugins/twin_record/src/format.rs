@@ -23,7 +23,7 @@ use crate::state::TwinState;
 /// First bytes of every recording.
 pub const MAGIC: &[u8; 13] = b"PICKTWIN-REC\n";
 /// The format version this build writes and reads.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 /// Frame kind: deltas.
 pub const KIND_DELTAS: u8 = 1;
 /// Frame kind: keyframe.

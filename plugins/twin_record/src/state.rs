@@ -2,8 +2,11 @@
 //! controller's health. A keyframe stores one; replay rebuilds one from a keyframe and deltas.
 
 use serde::{Deserialize, Serialize};
-use twin_link::apply::put;
-use twin_link::{ControllerHealth, LinkMessage, LinkState, ModuleReading, OrderSlot, PickerReading};
+use twin_link::apply::{put, put_line};
+use twin_link::{
+    ControllerHealth, LinkMessage, LinkState, ModuleReading, OrderLine, OrderSlot, PickerReading,
+    SourceHealth, SourceKind,
+};
 use twin_model::{ModuleIndex, Site};
 
 /// Everything the link knows at one moment.
@@ -15,19 +18,28 @@ pub struct TwinState {
     pub pickers: Vec<PickerReading>,
     /// By board slot.
     pub orders: Vec<OrderSlot>,
+    /// By board slot: the lines of the order in it (sources with explicit lines).
+    pub lines: Vec<Vec<OrderLine>>,
     /// By controller index.
     pub health: Vec<ControllerHealth>,
+    /// The order source's health (None: no such source reported).
+    pub order_source: Option<SourceHealth>,
+    /// The picker source's health.
+    pub picker_source: Option<SourceHealth>,
 }
 
 impl TwinState {
     /// The state before anything was read: sized for the site, everything default.
     pub fn for_site(site: &Site) -> Self {
-        let slots = site.controller_map(0).and_then(|m| m.orders.as_ref()).map_or(0, |o| usize::from(o.max));
+        let slots = site.order_slots();
         Self {
             modules: vec![ModuleReading::default(); site.modules.len()],
             pickers: vec![PickerReading::default(); site.layout.pickers.len()],
             orders: vec![OrderSlot::default(); slots],
+            lines: Vec::new(),
             health: vec![ControllerHealth::default(); site.layout.controllers.len()],
+            order_source: None,
+            picker_source: None,
         }
     }
 
@@ -56,7 +68,17 @@ impl TwinState {
             .iter()
             .enumerate()
             .map(|(i, h)| LinkMessage::Health { controller: i as u16, health: Box::new(*h) });
-        health.chain(orders).chain(modules).chain(pickers)
+        let lines = self.lines.iter().enumerate().flat_map(|(slot, lines)| {
+            lines.iter().enumerate().map(move |(index, line)| LinkMessage::Line {
+                slot: slot as u16,
+                index: index as u16,
+                line: *line,
+            })
+        });
+        let sources = [(SourceKind::Orders, self.order_source), (SourceKind::Pickers, self.picker_source)]
+            .into_iter()
+            .filter_map(|(source, h)| h.map(|health| LinkMessage::Source { source, health }));
+        health.chain(sources).chain(orders).chain(lines).chain(modules).chain(pickers)
     }
 }
 
@@ -73,8 +95,22 @@ impl LinkState for TwinState {
         put(&mut self.orders, usize::from(slot), order);
     }
 
+    fn line(&mut self, slot: u16, index: u16, line: &OrderLine) {
+        let k = usize::from(slot);
+        if let Some(s) = self.orders.get(k) {
+            put_line(&mut self.lines, s, k, index, line);
+        }
+    }
+
     fn health(&mut self, controller: u16, health: &ControllerHealth) {
         put(&mut self.health, usize::from(controller), health);
+    }
+
+    fn source(&mut self, source: SourceKind, health: &SourceHealth) {
+        match source {
+            SourceKind::Orders => self.order_source = Some(*health),
+            SourceKind::Pickers => self.picker_source = Some(*health),
+        }
     }
 }
 
@@ -90,7 +126,14 @@ mod tests {
             reading: ModuleReading { quantity: 7, ..Default::default() },
         });
         a.apply(&LinkMessage::Picker { picker: 1, reading: PickerReading { x_cm: 9, ..Default::default() } });
-        a.apply(&LinkMessage::Order { slot: 2, order: OrderSlot { order_id: 5, ..Default::default() } });
+        a.apply(&LinkMessage::Order {
+            slot: 2,
+            order: OrderSlot { order_id: 5, lines_total: 1, ..Default::default() },
+        });
+        let line = OrderLine { order_id: 5, line_id: 50, module: 3, quantity: 2, ..Default::default() };
+        a.apply(&LinkMessage::Line { slot: 2, index: 0, line });
+        a.apply(&LinkMessage::Source { source: SourceKind::Orders, health: SourceHealth::default() });
+        assert_eq!(a.lines[2], vec![line]);
         assert_eq!(a.modules.len(), 4);
         assert_eq!(a.modules[3].quantity, 7);
         let mut b = TwinState::default();

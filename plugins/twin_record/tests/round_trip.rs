@@ -1,5 +1,6 @@
-//! Recording round trip against the real simulator over Modbus TCP: what replays at a moment
-//! is exactly what the link had said by then; cut files, wrong layouts and foreign versions.
+//! Recording round trip against the real simulator over Modbus TCP and its SQLite WMS (read by
+//! the SQL connector): what replays at a moment is exactly what the link and the order source
+//! had said by then, lines included; cut files, wrong layouts and foreign versions.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -23,10 +24,15 @@ fn dir(name: &str) -> PathBuf {
 }
 
 /// The parts of the state the round trip compares exactly (health is decimated on purpose).
-fn floor(
-    s: &TwinState,
-) -> (&[twin_link::ModuleReading], &[twin_link::PickerReading], &[twin_link::OrderSlot]) {
-    (&s.modules, &s.pickers, &s.orders)
+type Floor<'a> = (
+    &'a [twin_link::ModuleReading],
+    &'a [twin_link::PickerReading],
+    &'a [twin_link::OrderSlot],
+    &'a [Vec<twin_link::OrderLine>],
+);
+
+fn floor(s: &TwinState) -> Floor<'_> {
+    (&s.modules, &s.pickers, &s.orders, &s.lines)
 }
 
 /// Records `seconds` of the simulated demo site at 600× and returns the file and the live
@@ -40,15 +46,26 @@ fn record_demo(
     let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
     let config = SimConfig { seed: 5, orders_per_day: 6000.0, ..SimConfig::default() };
     let addr = std::net::SocketAddr::from(([127, 0, 0, 1], 0));
+    let wms = dir(&format!("{name}-wms")).join("wms.sqlite");
+    let extras = twin_sim::SimExtras { wms: Some(wms.clone()), ..Default::default() };
     let sim = rt
-        .block_on(twin_sim::start(
+        .block_on(twin_sim::start_with(
             site.clone(),
             SimOptions { listen: Listen::Base(addr), speed: 600.0, config },
+            extras,
         ))
         .unwrap();
     let mut builder = Link::builder(site.clone()).endpoint(0, sim.addresses()[0].to_string());
     let rx = builder.lossless();
     let link = builder.spawn().unwrap();
+    let overrides = twin_sources::SourceOverrides {
+        wms: Some(twin_model::sources::WmsSql {
+            poll_ms: 100,
+            ..twin_model::sources::WmsSql::new(format!("sqlite:{}", wms.display()))
+        }),
+        ..Default::default()
+    };
+    let sources = twin_sources::start(site.clone(), &overrides, link.publisher(), None).unwrap();
 
     let path = dir(name).join("shift.ptrec");
     let mut recorder = Recorder::create(site.clone(), &path, options).unwrap();
@@ -76,6 +93,7 @@ fn record_demo(
             next_snapshot += 700;
         }
     }
+    sources.stop();
     link.stop();
     let end = start.elapsed().as_millis() as u64;
     snapshots.push((last_t, live.clone()));
@@ -95,6 +113,8 @@ fn replayed_state_equals_the_live_state_at_every_captured_moment() {
     let lit = snapshots.last().unwrap().1.modules.iter().filter(|m| m.state == 1).count();
     let orders = snapshots.last().unwrap().1.orders.iter().filter(|o| o.order_id != 0).count();
     assert!(orders > 0, "the simulated shift published orders");
+    let lines: usize = snapshots.last().unwrap().1.lines.iter().map(Vec::len).sum();
+    assert!(lines > 0, "and their lines");
     for (t, live) in &snapshots {
         let (replayed, _) = rec.state_at(*t).unwrap();
         assert!(floor(&replayed) == floor(live), "state at {t} ms differs from the live state");

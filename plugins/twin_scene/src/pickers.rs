@@ -1,6 +1,7 @@
 //! Pickers: a simple figure per picker at its reported position, moving smoothly between
 //! readings (the poll rate is 5 Hz; the screen is 60), with a name tag and a marker in the
-//! colour of their current order's lights.
+//! colour of their current order's lights; a faded, see-through figure where the position is
+//! inferred from confirmed lines, a grey one where the position source went silent.
 
 use bevy::prelude::*;
 use twin_link::{LinkSite, Picker};
@@ -100,6 +101,10 @@ impl PickerMotion {
 #[derive(Component, Debug)]
 pub struct OrderMarker;
 
+/// A picker's body, recoloured when its position is inferred or stale.
+#[derive(Component, Debug)]
+pub struct PickerBody;
+
 /// Shared picker meshes and materials (a resource once created, for recolouring markers).
 #[derive(Resource, Clone)]
 struct PickerAssets {
@@ -107,6 +112,10 @@ struct PickerAssets {
     head: Handle<Mesh>,
     marker: Handle<Mesh>,
     vest: Handle<StandardMaterial>,
+    /// A faded, see-through vest: the position is inferred from confirmed lines, not measured.
+    vest_inferred: Handle<StandardMaterial>,
+    /// A grey vest: the position source has not updated this picker for too long.
+    vest_stale: Handle<StandardMaterial>,
     skin: Handle<StandardMaterial>,
     /// One per order colour, then "no order".
     markers: Vec<Handle<StandardMaterial>>,
@@ -150,6 +159,13 @@ fn attach_picker_visuals(
             head: meshes.add(Sphere::new(0.13)),
             marker: meshes.add(Cone { radius: 0.12, height: 0.2 }),
             vest: materials.add(StandardMaterial { base_color: Color::srgb(0.95, 0.75, 0.05), ..default() }),
+            vest_inferred: materials.add(StandardMaterial {
+                base_color: Color::srgba(0.95, 0.85, 0.45, 0.35),
+                alpha_mode: AlphaMode::Blend,
+                ..default()
+            }),
+            vest_stale: materials
+                .add(StandardMaterial { base_color: Color::srgb(0.45, 0.45, 0.45), ..default() }),
             skin: materials.add(StandardMaterial { base_color: Color::srgb(0.85, 0.66, 0.52), ..default() }),
             markers,
         };
@@ -167,6 +183,7 @@ fn attach_picker_visuals(
         let Some(a) = assets.as_ref() else { continue };
         commands.entity(entity).with_children(|p| {
             p.spawn((
+                PickerBody,
                 Mesh3d(a.body.clone()),
                 MeshMaterial3d(a.vest.clone()),
                 Transform::from_xyz(0.0, 0.7, 0.0),
@@ -188,7 +205,8 @@ fn attach_picker_visuals(
 
 fn track_picker_readings(
     mut pickers: Query<(&Picker, &mut PickerMotion, &mut Visibility, &Children), Changed<Picker>>,
-    mut markers: Query<&mut MeshMaterial3d<StandardMaterial>, With<OrderMarker>>,
+    mut markers: Query<&mut MeshMaterial3d<StandardMaterial>, (With<OrderMarker>, Without<PickerBody>)>,
+    mut bodies: Query<&mut MeshMaterial3d<StandardMaterial>, (With<PickerBody>, Without<OrderMarker>)>,
     assets: Option<Res<PickerAssets>>,
 ) {
     for (picker, mut motion, mut visibility, children) in &mut pickers {
@@ -205,6 +223,22 @@ fn track_picker_readings(
         // that is the same angle about world +Y.
         let heading = (f32::from(r.heading_cdeg) / 100.0).to_radians();
         motion.retarget(world, heading);
+        if let Some(a) = assets.as_ref() {
+            let vest = if r.stale {
+                &a.vest_stale
+            } else if r.inferred {
+                &a.vest_inferred
+            } else {
+                &a.vest
+            };
+            for child in children.iter() {
+                if let Ok(mut m) = bodies.get_mut(child)
+                    && m.0 != *vest
+                {
+                    m.0 = vest.clone();
+                }
+            }
+        }
         if let Some(materials) = assets.as_ref().map(|a| &a.markers) {
             let want = if r.order == 0 { materials.len() - 1 } else { picker_colour(picker.index) };
             for child in children.iter() {

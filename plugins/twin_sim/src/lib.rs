@@ -7,6 +7,7 @@
 pub mod controller;
 pub mod engine;
 pub mod rng;
+pub mod rtls;
 pub mod server;
 pub mod slow;
 
@@ -61,6 +62,60 @@ pub struct SimOptions {
     pub config: SimConfig,
 }
 
+/// What the simulator plays beyond its controllers, and test controls.
+#[derive(Debug, Clone, Default)]
+pub struct SimExtras {
+    /// Write the WCS's orders and lines into this SQLite WMS database (reference schema).
+    pub wms: Option<std::path::PathBuf>,
+    /// Simulated time stands still until this is notified (tests: the twin connects first).
+    pub hold: Option<Arc<tokio::sync::Notify>>,
+    /// Simulated time stops at this clock (milliseconds since midnight of day 0); the servers
+    /// keep answering (tests compare the twin with the simulator at a fixed point).
+    pub until_ms: Option<u64>,
+    /// Publish the pickers' positions as RTLS JSON to this MQTT broker (`host`, `port`).
+    pub rtls: Option<(String, u16)>,
+}
+
+/// What the simulation has done so far: its own ground truth.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SimTotals {
+    /// Simulated clock, milliseconds since midnight of day 0.
+    pub now_ms: u64,
+    /// Orders released.
+    pub released: u32,
+    /// Orders with every line done.
+    pub orders_done: u32,
+    /// Lines done (confirmed, in full or short).
+    pub lines_done: u32,
+    /// Lines picked short.
+    pub lines_short: u32,
+    /// Whether `until_ms` was reached.
+    pub stopped: bool,
+}
+
+impl SimTotals {
+    fn record(&mut self, e: &TimedEvent) {
+        match e.event {
+            SimEvent::OrderReleased { .. } => self.released += 1,
+            SimEvent::OrderPicked { .. } => self.orders_done += 1,
+            SimEvent::LineDone { asked, picked, .. } => {
+                self.lines_done += 1;
+                self.lines_short += u32::from(picked < asked);
+            }
+            _ => {}
+        }
+    }
+}
+
+pub use twin_model::sources::mqtt_host_port;
+
+/// Days since 1970-01-01 of today (UTC): simulated day 0 of the WMS's timestamps.
+fn today() -> i64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| (d.as_secs() / 86_400) as i64)
+}
+
 /// The listening address of every controller for `listen`.
 pub fn listen_addresses(site: &Site, listen: &Listen) -> Result<Vec<SocketAddr>, String> {
     site.layout
@@ -89,6 +144,8 @@ pub fn listen_addresses(site: &Site, listen: &Listen) -> Result<Vec<SocketAddr>,
 pub struct RunningSim {
     addresses: Vec<SocketAddr>,
     controllers: Vec<SharedController>,
+    totals: Arc<Mutex<SimTotals>>,
+    positions: Arc<Mutex<Vec<[f32; 2]>>>,
     tasks: JoinSet<()>,
 }
 
@@ -103,6 +160,17 @@ impl RunningSim {
         &self.controllers
     }
 
+    /// The simulation's ground truth so far.
+    pub fn totals(&self) -> SimTotals {
+        self.totals.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
+    /// Where each picker is (plan metres), as last published to the RTLS (kept only when the
+    /// simulator plays one; else the positions at start).
+    pub fn picker_positions(&self) -> Vec<[f32; 2]> {
+        self.positions.lock().unwrap_or_else(std::sync::PoisonError::into_inner).clone()
+    }
+
     /// Stops the servers and the simulation; open connections are closed.
     pub async fn shutdown(mut self) {
         self.tasks.shutdown().await;
@@ -111,6 +179,11 @@ impl RunningSim {
 
 /// Binds every controller's server and starts the simulation on the current tokio runtime.
 pub async fn start(site: Arc<Site>, options: SimOptions) -> io::Result<RunningSim> {
+    start_with(site, options, SimExtras::default()).await
+}
+
+/// [`start`] with a WMS database to write and test controls.
+pub async fn start_with(site: Arc<Site>, options: SimOptions, extras: SimExtras) -> io::Result<RunningSim> {
     if !(1.0..=MAX_SPEED).contains(&options.speed) {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
@@ -128,7 +201,10 @@ pub async fn start(site: Arc<Site>, options: SimOptions) -> io::Result<RunningSi
     }
     // Controllers are complete (watchdog set, clock running) before the first client connects.
     let controllers = controllers_for(&site);
-    let engine = Engine::new(site.clone(), controllers.clone(), options.config);
+    let mut engine = Engine::new(site.clone(), controllers.clone(), options.config);
+    if let Some(path) = &extras.wms {
+        engine.write_wms(path, today()).map_err(io::Error::other)?;
+    }
     for c in &controllers {
         let mut c = c.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         c.set_watchdog_timeout(WATCHDOG_TIMEOUT_MS);
@@ -147,13 +223,30 @@ pub async fn start(site: Arc<Site>, options: SimOptions) -> io::Result<RunningSi
             }
         });
     }
-    tasks.spawn(drive(engine, controllers.clone(), options.speed));
-    Ok(RunningSim { addresses, controllers, tasks })
+    let totals = Arc::new(Mutex::new(SimTotals { now_ms: engine.now_ms(), ..SimTotals::default() }));
+    let positions = Arc::new(Mutex::new(engine.picker_positions()));
+    if let Some(broker) = extras.rtls.clone() {
+        tasks.spawn(rtls::publish(site.clone(), broker, positions.clone(), Duration::from_millis(500)));
+    }
+    tasks.spawn(drive(engine, controllers.clone(), options.speed, extras, totals.clone(), positions.clone()));
+    Ok(RunningSim { addresses, controllers, totals, positions, tasks })
 }
 
 /// Runs the engine at `speed` against the wall clock and keeps the controllers' clocks, the
 /// heartbeat and the host watchdog going.
-async fn drive(mut engine: Engine, controllers: Vec<SharedController>, speed: f64) {
+async fn drive(
+    mut engine: Engine,
+    controllers: Vec<SharedController>,
+    speed: f64,
+    extras: SimExtras,
+    totals: Arc<Mutex<SimTotals>>,
+    positions: Arc<Mutex<Vec<[f32; 2]>>>,
+) {
+    if let Some(hold) = &extras.hold {
+        hold.notified().await;
+    }
+    let until = extras.until_ms.unwrap_or(u64::MAX);
+    let publish_positions = extras.rtls.is_some();
     let started = Instant::now();
     let sim_start = engine.now_ms();
     let mut interval = tokio::time::interval(Duration::from_millis(20));
@@ -163,7 +256,7 @@ async fn drive(mut engine: Engine, controllers: Vec<SharedController>, speed: f6
     loop {
         interval.tick().await;
         let real = started.elapsed();
-        let target = sim_start + (real.as_secs_f64() * speed * 1000.0) as u64;
+        let target = (sim_start + (real.as_secs_f64() * speed * 1000.0) as u64).min(until);
         // Bounded work per tick: if the machine can't keep up, simulated time slips instead of
         // starving the servers.
         let mut steps = 0;
@@ -171,7 +264,20 @@ async fn drive(mut engine: Engine, controllers: Vec<SharedController>, speed: f6
             engine.step();
             steps += 1;
         }
-        for e in engine.drain_events() {
+        let events = engine.drain_events();
+        {
+            let mut t = totals.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
+            for e in &events {
+                t.record(e);
+            }
+            t.now_ms = engine.now_ms();
+            if publish_positions {
+                *positions.lock().unwrap_or_else(std::sync::PoisonError::into_inner) =
+                    engine.picker_positions();
+            }
+            t.stopped = engine.now_ms() + engine::STEP_MS > until;
+        }
+        for e in events {
             stats.record(&e);
             tracing::debug!(at_ms = e.at_ms, event = ?e.event);
         }

@@ -10,6 +10,7 @@ pub struct Link {
     pub(super) module_controller: Vec<u16>,
     pub(super) allow_writes: bool,
     pub(super) coalesced: Arc<std::sync::atomic::AtomicU64>,
+    pub(super) outbox: SharedOutbox,
     pub(super) stop: Option<tokio::sync::oneshot::Sender<()>>,
     pub(super) thread: Option<std::thread::JoinHandle<()>>,
 }
@@ -66,6 +67,7 @@ impl LinkBuilder {
         let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
         let options = self.options.clone();
         let flush_outbox = outbox.clone();
+        let handle_outbox = outbox.clone();
         let thread = std::thread::Builder::new().name("picktwin-link".into()).spawn(move || {
             runtime.block_on(async move {
                 let mut tasks = tokio::task::JoinSet::new();
@@ -91,6 +93,7 @@ impl LinkBuilder {
             module_controller,
             allow_writes: self.options.allow_writes,
             coalesced,
+            outbox: handle_outbox,
             stop: Some(stop_tx),
             thread: Some(thread),
         })
@@ -106,6 +109,12 @@ impl Link {
     /// Takes the view channel (bounded, coalescing, batched); `None` once taken.
     pub fn take_view(&mut self) -> Option<ViewReceiver> {
         self.view.take()
+    }
+
+    /// A handle for other site data sources to publish through (the view, the recorder and
+    /// the gateway see their messages as they see the controllers').
+    pub fn publisher(&self) -> Publisher {
+        Publisher { outbox: self.outbox.clone() }
     }
 
     /// Module states replaced by a newer one while the view was full.

@@ -23,8 +23,8 @@ use crate::backoff::Backoff;
 use crate::channel::{MAX_BATCH, Shipped, ViewReceiver, ViewSender, view_channel};
 use crate::plan::{Block, PlanInput, Read, ReadPlan, plan};
 use crate::reading::{
-    ConnectionState, ControllerHealth, Image, LinkEvent, LinkMessage, ModuleReading, OrderSlot,
-    PickerReading, decode_module, decode_order, decode_picker,
+    ConnectionState, ControllerHealth, Image, LinkEvent, LinkMessage, ModuleReading, OrderLine, OrderSlot,
+    PickerReading, SourceHealth, SourceKind, decode_module, decode_order, decode_picker,
 };
 
 mod cycle;
@@ -40,6 +40,7 @@ mod wire;
 
 pub use handle::{Link, LinkBuilder};
 pub(crate) use latency::Latency;
+pub use outbox::Publisher;
 pub use snapshot::{Snapshot, snapshot};
 pub use wire::{PollError, Target, targets};
 

@@ -11,7 +11,9 @@ pub(super) struct Outbox {
     pub(super) pending_modules: HashMap<ModuleIndex, ModuleReading>,
     pub(super) pending_pickers: HashMap<u16, PickerReading>,
     pub(super) pending_orders: HashMap<u16, OrderSlot>,
+    pub(super) pending_lines: HashMap<(u16, u16), OrderLine>,
     pub(super) pending_health: HashMap<u16, ControllerHealth>,
+    pub(super) pending_sources: HashMap<SourceKind, SourceHealth>,
     pub(super) pending_events: VecDeque<LinkEvent>,
     pub(super) coalesced: Arc<std::sync::atomic::AtomicU64>,
 }
@@ -31,7 +33,9 @@ impl Outbox {
             pending_modules: HashMap::new(),
             pending_pickers: HashMap::new(),
             pending_orders: HashMap::new(),
+            pending_lines: HashMap::new(),
             pending_health: HashMap::new(),
+            pending_sources: HashMap::new(),
             pending_events: VecDeque::new(),
             coalesced,
         }
@@ -63,7 +67,9 @@ impl Outbox {
         !(self.pending_modules.is_empty()
             && self.pending_pickers.is_empty()
             && self.pending_orders.is_empty()
+            && self.pending_lines.is_empty()
             && self.pending_health.is_empty()
+            && self.pending_sources.is_empty()
             && self.pending_events.is_empty())
     }
 
@@ -78,6 +84,10 @@ impl Outbox {
             LinkMessage::Module { module, reading } => self.pending_modules.insert(module, reading).is_some(),
             LinkMessage::Picker { picker, reading } => self.pending_pickers.insert(picker, reading).is_some(),
             LinkMessage::Order { slot, order } => self.pending_orders.insert(slot, order).is_some(),
+            LinkMessage::Line { slot, index, line } => {
+                self.pending_lines.insert((slot, index), line).is_some()
+            }
+            LinkMessage::Source { source, health } => self.pending_sources.insert(source, health).is_some(),
             LinkMessage::Health { controller, health } => {
                 self.pending_health.insert(controller, *health).is_some()
             }
@@ -110,9 +120,17 @@ impl Outbox {
                 } else if let Some(&p) = self.pending_pickers.keys().next() {
                     let reading = self.pending_pickers.remove(&p).unwrap_or_default();
                     LinkMessage::Picker { picker: p, reading }
+                } else if let Some(&s) = self.pending_sources.keys().next() {
+                    let health = self.pending_sources.remove(&s).unwrap_or_default();
+                    LinkMessage::Source { source: s, health }
                 } else if let Some(&o) = self.pending_orders.keys().next() {
                     let order = self.pending_orders.remove(&o).unwrap_or_default();
                     LinkMessage::Order { slot: o, order }
+                } else if let Some(&(slot, index)) = self.pending_lines.keys().next() {
+                    // After every pending order: a line is kept only by the order it belongs to
+                    // (`apply::line_belongs`), so its order must be there first.
+                    let line = self.pending_lines.remove(&(slot, index)).unwrap_or_default();
+                    LinkMessage::Line { slot, index, line }
                 } else {
                     break;
                 };
@@ -134,6 +152,29 @@ pub(super) type SharedOutbox = Arc<Mutex<Outbox>>;
 
 pub(super) fn publish(outbox: &SharedOutbox, msg: LinkMessage) {
     outbox.lock().unwrap_or_else(PoisonError::into_inner).publish(msg);
+}
+
+/// A handle other site data sources (the WMS connector, the RTLS feed, picker inference)
+/// publish through, so their messages reach the view, the recorder and the gateway exactly as
+/// the controllers' do (coalesced for the view, lossless for the others).
+#[derive(Clone)]
+pub struct Publisher {
+    pub(super) outbox: SharedOutbox,
+}
+
+impl Publisher {
+    /// Publishes one message; it ships with the next flush (at most 10 ms later).
+    pub fn publish(&self, msg: LinkMessage) {
+        publish(&self.outbox, msg);
+    }
+
+    /// Publishes several messages under one lock.
+    pub fn publish_all(&self, msgs: impl IntoIterator<Item = LinkMessage>) {
+        let mut o = self.outbox.lock().unwrap_or_else(PoisonError::into_inner);
+        for m in msgs {
+            o.publish(m);
+        }
+    }
 }
 
 #[cfg(test)]

@@ -2,6 +2,7 @@
 //! the timeout with its response checked, and why a request failed.
 
 use super::*;
+use twin_model::sources::{OrderSource, PickerSource};
 
 /// What one controller task polls.
 #[derive(Debug, Clone)]
@@ -43,11 +44,18 @@ pub fn targets(site: &Site, endpoints: &HashMap<usize, String>) -> Vec<Target> {
             let modules: Vec<(u16, ModuleIndex)> =
                 site.controllers[i].modules.iter().map(|&m| (site.modules[m as usize].address, m)).collect();
             let span = modules.last().map_or(0, |(a, _)| a + 1);
-            // Pickers and the order board are read where the map has them, on the layout's
-            // first controller (the simulator publishes them there).
+            // Pickers and the order board are read on the layout's first controller, and only
+            // when the layout's sources say they come from there (a site whose PLC publishes
+            // them); otherwise they come from the WMS, an RTLS or inference, never both.
             let first = i == 0;
-            let pickers = if first { site.layout.pickers.len().min(usize::from(u16::MAX)) as u16 } else { 0 };
-            let plan = Arc::new(plan(&map, PlanInput { span, pickers, board: first }));
+            let sources = &site.layout.sources;
+            let board = first && sources.orders == OrderSource::ModbusBoard;
+            let pickers = if first && sources.pickers == PickerSource::ModbusBlock {
+                site.layout.pickers.len().min(usize::from(u16::MAX)) as u16
+            } else {
+                0
+            };
+            let plan = Arc::new(plan(&map, PlanInput { span, pickers, board }));
             let image_map = map.image();
             Target {
                 index: i as u16,

@@ -53,6 +53,10 @@ pub struct SiteLayout {
     /// Pack and dispatch stations.
     #[serde(default)]
     pub stations: Vec<Station>,
+    /// Where orders and picker positions come from (default: the first controller's order
+    /// board and picker block).
+    #[serde(default, skip_serializing_if = "crate::sources::Sources::is_default")]
+    pub sources: crate::sources::Sources,
 }
 
 fn default_shifts() -> Vec<String> {

@@ -24,6 +24,7 @@ mod checker;
 mod controllers;
 mod endpoint;
 mod overlaps;
+mod sources;
 
 use checker::{Checker, Origin, count_conflict};
 use controllers::{check_controllers, register_maps};
@@ -151,6 +152,7 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
         layout.controllers.iter().map(|c| c.name.as_str()),
     );
     let controller_map = check_controllers(layout, ck, &maps, &map_index);
+    sources::check_sources(layout, ck, &maps, &controller_map);
     let controller_ref = |ck: &mut Checker, path: ValuePath, what: &str, name: &str| -> Option<usize> {
         let found = controllers.get(name).copied();
         if found.is_none() {

@@ -29,6 +29,12 @@ pub enum AlarmKind {
     Shortage,
     /// A button was pressed on a module that was not lit.
     MisPick,
+    /// A site data source (the WMS database, the RTLS) cannot be read.
+    SourceDown,
+    /// A site data source has not delivered for longer than its limit.
+    SourceStale,
+    /// A site data source sent rows or messages the twin refused.
+    SourceRejected,
 }
 
 impl AlarmKind {
@@ -45,6 +51,9 @@ impl AlarmKind {
             Self::StuckLight => "stuck light",
             Self::Shortage => "shortage",
             Self::MisPick => "mis-pick",
+            Self::SourceDown => "source down",
+            Self::SourceStale => "source stale",
+            Self::SourceRejected => "refused input",
         }
     }
 
@@ -59,6 +68,8 @@ impl AlarmKind {
                 | Self::ControllerRefused
                 | Self::ControllerFrozen
                 | Self::BlockMissing
+                | Self::SourceDown
+                | Self::SourceStale
         )
     }
 
@@ -68,10 +79,14 @@ impl AlarmKind {
             Self::ControllerOffline
             | Self::HostWatchdog
             | Self::ControllerRefused
-            | Self::ControllerFrozen => Severity::Critical,
-            Self::ControllerStale | Self::StuckLight | Self::ModbusException | Self::BlockMissing => {
-                Severity::Warning
-            }
+            | Self::ControllerFrozen
+            | Self::SourceDown => Severity::Critical,
+            Self::ControllerStale
+            | Self::StuckLight
+            | Self::ModbusException
+            | Self::BlockMissing
+            | Self::SourceStale
+            | Self::SourceRejected => Severity::Warning,
             Self::Shortage | Self::MisPick => Severity::Notice,
         }
     }
@@ -95,6 +110,8 @@ pub enum Place {
     Controller(u16),
     /// A light module.
     Module(ModuleIndex),
+    /// A site data source.
+    Source(twin_link::SourceKind),
 }
 
 /// One alarm.

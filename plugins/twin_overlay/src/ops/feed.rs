@@ -4,8 +4,8 @@
 //! [`twin_link::apply`]'s rule; the site clock is [`SiteClock`].
 
 use twin_link::{
-    ControllerHealth, LinkEvent, LinkMessage, LinkState, ModuleReading, OrderSlot, PickerReading, SiteClock,
-    apply::put,
+    ControllerHealth, LinkEvent, LinkMessage, LinkState, ModuleReading, OrderLine, OrderSlot, PickerReading,
+    SiteClock, SourceHealth, SourceKind, apply::put,
 };
 use twin_model::ModuleIndex;
 use twin_model::codes::PickerState;
@@ -56,6 +56,14 @@ impl LinkState for Feed<'_> {
         self.ops.order_slot(slot, order);
     }
 
+    fn line(&mut self, slot: u16, index: u16, line: &OrderLine) {
+        self.ops.order_line(slot, index, line);
+    }
+
+    fn source(&mut self, source: SourceKind, health: &SourceHealth) {
+        self.ops.source(source, health);
+    }
+
     fn health(&mut self, controller: u16, health: &ControllerHealth) {
         self.feeder.clock.report(controller, health);
         if let Some(now) = self.feeder.clock.now(self.wall_ms)
@@ -75,6 +83,9 @@ impl LinkState for Feed<'_> {
             }
             LinkEvent::Exception { controller, function, code, address } => {
                 self.ops.exception(*controller, *function, *code, *address);
+            }
+            LinkEvent::SourceDown { .. } | LinkEvent::SourceUp { .. } | LinkEvent::SourceRejected { .. } => {
+                self.ops.source_event(event);
             }
             _ => {}
         }

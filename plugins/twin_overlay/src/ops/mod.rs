@@ -8,6 +8,7 @@ pub mod feed;
 pub mod kpi;
 mod link_health;
 pub mod orders;
+mod sources;
 
 use std::collections::{HashMap, VecDeque};
 
@@ -20,6 +21,7 @@ pub use feed::LinkFeeder;
 pub use kpi::{KpiConfig, KpiPoint, KpiSnapshot, KpiTracker, PickerCounts, PickerRate};
 pub use link_health::missing_names;
 pub use orders::{OrderBook, OrderRecord, QueueView, SortKey};
+pub use sources::{SourceView, Sources};
 
 /// Overlay settings.
 #[derive(Debug, Clone, PartialEq)]
@@ -34,6 +36,8 @@ pub struct OpsConfig {
     pub max_alarms: usize,
     /// Most picks kept for the inspector's history.
     pub max_picks: usize,
+    /// The site's declared order and picker sources.
+    pub sources: twin_model::sources::Sources,
 }
 
 impl Default for OpsConfig {
@@ -44,6 +48,7 @@ impl Default for OpsConfig {
             max_orders: 20_000,
             max_alarms: 2_000,
             max_picks: 20_000,
+            sources: twin_model::sources::Sources::default(),
         }
     }
 }
@@ -53,6 +58,7 @@ impl OpsConfig {
     pub fn for_site(site: &twin_model::Site) -> Self {
         let mut c = Self::default();
         c.kpi.shifts = site.shifts.clone();
+        c.sources = site.layout.sources.clone();
         c
     }
 }
@@ -114,6 +120,8 @@ pub struct Ops {
     modules: Vec<ModuleSeen>,
     lit: HashMap<ModuleIndex, Lit>,
     controllers: Vec<ControllerSeen>,
+    /// The order and picker sources as last reported.
+    pub sources: Sources,
     now: f64,
     wall_ms: u64,
     last_scan: f64,
@@ -132,6 +140,7 @@ impl Ops {
             modules: Vec::new(),
             lit: HashMap::new(),
             controllers: Vec::new(),
+            sources: Sources::declared(&config.sources),
             now: 0.0,
             wall_ms: 0,
             last_scan: f64::NEG_INFINITY,
@@ -183,8 +192,12 @@ impl Ops {
     /// Modules lit now for an order's lines, sorted.
     pub fn order_modules(&self, id: u32) -> Vec<ModuleIndex> {
         let Some(order) = self.orders.get(id) else { return Vec::new() };
-        let mut out: Vec<ModuleIndex> =
-            self.lit.iter().filter(|(_, l)| order.has_job(l.job)).map(|(&m, _)| m).collect();
+        let mut out: Vec<ModuleIndex> = self
+            .lit
+            .iter()
+            .filter(|&(&m, l)| order.has_job(l.job) || (order.first_job == 0 && order.has_module(m)))
+            .map(|(&m, _)| m)
+            .collect();
         out.sort_unstable();
         out
     }
@@ -200,6 +213,7 @@ impl Ops {
         if self.now - self.last_scan >= 1.0 {
             self.last_scan = self.now;
             self.scan_stuck_lights();
+            self.check_sources();
             self.snapshot = self.kpis.snapshot(&self.orders);
         }
     }
@@ -289,10 +303,14 @@ impl Ops {
         let short = r.state == ModuleState::Shortage as u16;
         // The confirmed quantity is only known while the module shows it.
         let picked = if confirmed_state { r.confirmed_quantity } else { l.quantity };
-        let order = self.orders.order_for_job(l.job);
+        let order = self.orders.order_for_lit(m, l.job);
         let (order, picker) = (order.map(|o| o.id), order.and_then(|o| o.picker));
         let line_s = self.now - l.since;
         self.kpis.line_time(line_s, short);
+        // Without an order source the button presses are the only record of lines picked.
+        if self.sources.orders == SourceView::NotConfigured {
+            self.kpis.lines(1, picker);
+        }
         if short {
             self.alarms.raise(
                 AlarmKind::Shortage,

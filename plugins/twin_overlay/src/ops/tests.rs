@@ -14,6 +14,7 @@ fn slot(id: u32, status: OrderStatus, done: u16, total: u16, release: u32, picke
         status: status as u16,
         picker,
         release_s: release,
+        due_s: 0,
         first_job: id * 10,
     }
 }
@@ -202,4 +203,80 @@ fn controller_conditions() {
     assert_eq!(ops.alarms.open_count(), 0);
     ops.exception(1, 3, 2, 30000);
     assert_eq!(ops.alarms.nth_newest(0).unwrap().detail, "FC03 at 30000: exception 02");
+}
+
+#[test]
+fn modules_only_counts_lines_from_presses_and_says_there_is_no_order_source() {
+    let mut config = OpsConfig::default();
+    config.sources.orders = twin_model::sources::OrderSource::None;
+    let mut ops = Ops::new(config);
+    ops.advance(21_600.0, 0, BUSY);
+    assert_eq!(ops.sources.orders, SourceView::NotConfigured);
+    assert_eq!(ops.sources.orders.describe(twin_link::SourceKind::Orders, 0), "orders: no source configured");
+    ops.module(4, &lit(0, 2));
+    ops.advance(21_630.0, 0, BUSY);
+    ops.module(4, &confirmed(0, 2, 2));
+    ops.refresh();
+    assert_eq!((ops.kpis().lines, ops.kpis().orders_done), (1, 0));
+}
+
+#[test]
+fn wms_lines_tie_modules_to_their_order_and_picker() {
+    let mut config = OpsConfig::default();
+    config.sources.orders =
+        twin_model::sources::OrderSource::WmsSql(Box::new(twin_model::sources::WmsSql::new("sqlite:x")));
+    let mut ops = Ops::new(config);
+    assert_eq!(ops.sources.orders, SourceView::Waiting);
+    ops.advance(21_600.0, 0, BUSY);
+    let s = OrderSlot { first_job: 0, ..slot(7, OrderStatus::Active, 0, 2, 21_500, 1) };
+    ops.order_slot(3, &s);
+    let line = |module| twin_link::OrderLine { order_id: 7, module, ..Default::default() };
+    ops.order_line(3, 0, &line(12));
+    ops.order_line(3, 1, &line(30));
+    // A line for another order in the same slot is not this order's.
+    ops.order_line(3, 1, &twin_link::OrderLine { order_id: 8, module: 99, ..Default::default() });
+    assert_eq!(ops.orders.get(7).unwrap().modules, vec![12, 30]);
+    ops.module(30, &lit(0, 5));
+    assert_eq!(ops.order_modules(7), [30]);
+    ops.advance(21_640.0, 0, BUSY);
+    ops.module(30, &confirmed(0, 5, 5));
+    let pick = *ops.picks().next().unwrap();
+    assert_eq!((pick.order, pick.picker, pick.module, pick.line_s), (Some(7), Some(1), 30, Some(40.0)));
+}
+
+#[test]
+fn source_alarms_follow_down_up_and_stale() {
+    use twin_link::{LinkEvent, SourceHealth, SourceKind, SourceState, SourceType};
+    let mut ops = Ops::new(OpsConfig::default());
+    ops.advance(21_600.0, 10_000, BUSY);
+    let open = |ops: &Ops, kind: AlarmKind| ops.alarms.newest_first().any(|a| a.kind == kind && a.is_open());
+    ops.source_event(&LinkEvent::SourceDown {
+        source: SourceKind::Orders,
+        reason: "postgres: refused".into(),
+    });
+    assert!(open(&ops, AlarmKind::SourceDown));
+    ops.source_event(&LinkEvent::SourceUp { source: SourceKind::Orders });
+    assert!(!open(&ops, AlarmKind::SourceDown));
+    let h = SourceHealth {
+        kind: SourceType::WmsSql,
+        state: SourceState::Ok,
+        last_good_ms: 9_000,
+        stale_after_ms: 3_000,
+        ..Default::default()
+    };
+    ops.source(SourceKind::Orders, &h);
+    assert!(!open(&ops, AlarmKind::SourceStale));
+    assert_eq!(
+        ops.sources.orders.describe(SourceKind::Orders, 10_000),
+        "orders: WMS database ok, data age 1.0 s"
+    );
+    // Five seconds without a good poll: stale, and the view never says ok.
+    ops.advance(21_605.0, 14_000, BUSY);
+    assert!(open(&ops, AlarmKind::SourceStale));
+    assert_eq!(
+        ops.sources.orders.describe(SourceKind::Orders, 14_000),
+        "orders: WMS database STALE, data age 5.0 s"
+    );
+    ops.source(SourceKind::Orders, &SourceHealth { last_good_ms: 14_000, ..h });
+    assert!(!open(&ops, AlarmKind::SourceStale));
 }

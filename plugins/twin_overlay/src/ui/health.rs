@@ -1,8 +1,11 @@
 //! Controller health: connection state, last good poll, latency p50/p99, polls, errors,
-//! exceptions and reconnects, one row per controller.
+//! exceptions and reconnects, one row per controller; then the order and picker sources with
+//! their state and data age.
 
 use egui::{Color32, RichText, Ui};
-use twin_link::{ConnectionState, ControllerHealth};
+use twin_link::{ConnectionState, ControllerHealth, SourceKind};
+
+use crate::ops::SourceView;
 
 use super::{Frame, controller_name, duration};
 
@@ -60,4 +63,14 @@ pub fn health_panel(ui: &mut Ui, frame: &Frame) {
             ui.end_row();
         }
     });
+    // The site data sources beyond the controllers, with their data age ("ok" only if fresh).
+    for kind in [SourceKind::Orders, SourceKind::Pickers] {
+        let view = frame.ops.sources.get(kind);
+        let colour = if view.is_fresh(frame.wall_ms) || *view == SourceView::Controller {
+            ui.visuals().text_color()
+        } else {
+            Color32::from_rgb(240, 170, 40)
+        };
+        ui.label(RichText::new(view.describe(kind, frame.wall_ms)).color(colour));
+    }
 }

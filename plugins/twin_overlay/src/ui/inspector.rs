@@ -70,7 +70,7 @@ fn module(ui: &mut Ui, frame: &Frame, m: u32, r: &twin_link::ModuleReading) {
             format!("colour {} {}", r.colour, Blink::from_register(r.blink).map_or("?", Blink::name)),
         );
         let order =
-            frame.ops.orders.order_for_job(r.job).map_or(String::new(), |o| format!(", order {}", o.id));
+            frame.ops.orders.order_for_lit(m, r.job).map_or(String::new(), |o| format!(", order {}", o.id));
         field(ui, "job", format!("{}{order}", r.job));
         if let Some(since) = frame.ops.lit_since(m) {
             field(ui, "lit for", duration(frame.ops.now() - since));

@@ -15,7 +15,13 @@ pub fn kpi_panel(ui: &mut Ui, frame: &Frame) {
             ui.label(RichText::new(value).strong().monospace());
             ui.end_row();
         };
-        row("orders / h", format!("{:.1}  ({} done)", k.orders_per_h, k.orders_done));
+        // Without an order source nothing is counted as if it were: orders say so, lines come
+        // from the button presses.
+        if frame.ops.sources.orders == crate::ops::SourceView::NotConfigured {
+            row("orders / h", "no order source configured".into());
+        } else {
+            row("orders / h", format!("{:.1}  ({} done)", k.orders_per_h, k.orders_done));
+        }
         row("lines / h", format!("{:.1}  ({} lines)", k.lines_per_h, k.lines));
         row("utilisation", k.utilisation.map_or("–".into(), |u| format!("{:.0} %", u * 100.0)));
         row("time per line", k.avg_line_s.map_or("–".into(), |s| format!("{s:.0} s")));

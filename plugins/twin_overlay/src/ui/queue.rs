@@ -5,7 +5,7 @@ use egui::{Color32, RichText, Ui};
 use twin_model::codes::OrderStatus;
 
 use super::{Frame, UiAction, UiState, duration, picker_name, zone_name};
-use crate::ops::{OrderRecord, SortKey};
+use crate::ops::{OrderRecord, SortKey, SourceView};
 
 /// Column widths (points): order, status, zone, lines, picker, priority, age.
 const WIDTHS: [f32; 7] = [64.0, 56.0, 84.0, 50.0, 80.0, 44.0, 56.0];
@@ -22,6 +22,21 @@ pub fn queue_panel(ui: &mut Ui, frame: &Frame, state: &mut UiState, actions: &mu
         }
     }
     ui.heading("Orders");
+    // Where orders come from and whether they are current: an empty queue means nothing
+    // unless the source is known to be fresh.
+    let view = frame.ops.sources.orders;
+    if view == SourceView::NotConfigured {
+        ui.label(
+            RichText::new("no order source configured (layout `sources.orders`)")
+                .color(Color32::from_rgb(240, 170, 40)),
+        );
+        return;
+    }
+    if !matches!(view, SourceView::Controller) {
+        let fresh = view.is_fresh(frame.wall_ms);
+        let colour = if fresh { ui.visuals().weak_text_color() } else { Color32::from_rgb(240, 170, 40) };
+        ui.label(RichText::new(view.state_text(frame.wall_ms)).color(colour));
+    }
     ui.horizontal(|ui| {
         ui.checkbox(&mut state.view.pending, format!("pending {pending}"));
         ui.checkbox(&mut state.view.active, format!("active {active}"));

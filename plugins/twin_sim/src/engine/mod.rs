@@ -31,8 +31,10 @@ mod pickers;
 mod publish;
 mod routing;
 mod wcs;
+mod wms;
 
 pub use config::{SimConfig, SimEvent, TimedEvent};
+pub use wms::{WmsWriter, civil_date};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 enum LineState {
@@ -47,6 +49,8 @@ struct Line {
     quantity: u16,
     job: u32,
     state: LineState,
+    /// Quantity the picker confirmed (once done).
+    confirmed: u16,
 }
 
 #[derive(Debug, Clone)]
@@ -129,6 +133,10 @@ pub struct Engine {
     board_free_at: VecDeque<(u64, u32)>,
     events: Vec<TimedEvent>,
     board_full_warned: bool,
+    /// The simulated WMS database, when the layout's orders come from one.
+    wms: Option<WmsWriter>,
+    /// Orders changed this step, for the WMS.
+    wms_dirty: std::collections::BTreeSet<u32>,
 }
 
 fn lock(c: &SharedController) -> MutexGuard<'_, ControllerSim> {
@@ -255,6 +263,8 @@ impl Engine {
             board_free_at: VecDeque::new(),
             events: Vec::new(),
             board_full_warned: false,
+            wms: None,
+            wms_dirty: std::collections::BTreeSet::new(),
             config,
         };
         engine.next_arrival_ms = engine.draw_arrival(engine.now_ms);
@@ -328,6 +338,30 @@ impl Engine {
         self.process_latches();
         self.cleanup_board();
         self.publish_pickers();
+        self.flush_wms();
+    }
+
+    /// Writes this step's order changes into the WMS database (one transaction).
+    fn flush_wms(&mut self) {
+        if self.wms_dirty.is_empty() {
+            return;
+        }
+        let Some(wms) = self.wms.as_mut() else {
+            self.wms_dirty.clear();
+            return;
+        };
+        let dirty = std::mem::take(&mut self.wms_dirty);
+        let orders: Vec<&Order> = dirty.iter().filter_map(|id| self.orders.get(id)).collect();
+        if let Err(e) = wms.write(&self.site, &orders) {
+            tracing::error!("simulated WMS: {e}");
+        }
+    }
+
+    /// Writes orders into the SQLite WMS database at `path` from now on (the reference
+    /// schema, docs/sources.md), as a site's WMS fills its tables.
+    pub fn write_wms(&mut self, path: &std::path::Path, anchor_day: i64) -> Result<(), String> {
+        self.wms = Some(WmsWriter::create(path, anchor_day, &self.site)?);
+        Ok(())
     }
 
     /// Steps until the clock reaches `at_ms`.

@@ -4,6 +4,9 @@ use super::*;
 
 impl Engine {
     pub(super) fn publish_order(&mut self, id: u32) {
+        if self.wms.is_some() {
+            self.wms_dirty.insert(id);
+        }
         let Some(order) = self.orders.get(&id) else { return };
         let Some(slot) = order.slot else { return };
         let order = order.clone();

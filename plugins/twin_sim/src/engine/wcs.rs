@@ -76,7 +76,13 @@ impl Engine {
                     while quantity < 12 && self.rng.chance(0.45) {
                         quantity += 1;
                     }
-                    lines.push(Line { module, quantity, job: self.next_job, state: LineState::Waiting });
+                    lines.push(Line {
+                        module,
+                        quantity,
+                        job: self.next_job,
+                        state: LineState::Waiting,
+                        confirmed: 0,
+                    });
                     self.next_job = self.next_job.wrapping_add(1);
                     break;
                 }
@@ -220,6 +226,7 @@ impl Engine {
             let asked = order.lines[k].quantity;
             order.lines[k].state = LineState::Done;
             let picked = if done.0 == Some(ModuleState::Shortage) { done.1 } else { asked };
+            order.lines[k].confirmed = picked;
             let all_done = order.lines.iter().all(|l| l.state == LineState::Done);
             if all_done {
                 order.status = OrderStatus::Done;

@@ -1,6 +1,10 @@
 //! Register value encodings shared by the simulator, the live link and the scene: what the
 //! numbers in a controller's registers mean (docs/register-map.md).
 
+mod orders;
+
+pub use orders::{LineStatus, NO_PICKER, OrderStatus};
+
 /// Host → module mode (`module_commands.mode`).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default, serde::Serialize, serde::Deserialize)]
 #[repr(u16)]
@@ -236,47 +240,6 @@ impl PickerState {
         })
     }
 }
-
-/// Order status on the order board (`orders.status`).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
-#[repr(u16)]
-pub enum OrderStatus {
-    /// The board slot is free.
-    #[default]
-    Empty = 0,
-    /// Released, not started.
-    Pending = 1,
-    /// A picker works on it.
-    Active = 2,
-    /// All lines picked (some may be short).
-    Done = 3,
-}
-
-impl OrderStatus {
-    /// Lower-case name for logs, JSON and the overlay.
-    pub fn name(self) -> &'static str {
-        match self {
-            Self::Empty => "empty",
-            Self::Pending => "pending",
-            Self::Active => "active",
-            Self::Done => "done",
-        }
-    }
-
-    /// Decodes a register value; unknown values are `None`.
-    pub fn from_register(v: u16) -> Option<Self> {
-        Some(match v {
-            0 => Self::Empty,
-            1 => Self::Pending,
-            2 => Self::Active,
-            3 => Self::Done,
-            _ => return None,
-        })
-    }
-}
-
-/// `orders.picker` value when no picker is assigned.
-pub const NO_PICKER: u16 = 0xFFFF;
 
 /// Packs ASCII text into registers, two characters each, high byte first, padded with spaces.
 pub fn text_to_registers(text: &str, out: &mut [u16]) {
