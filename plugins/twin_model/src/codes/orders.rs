@@ -13,6 +13,8 @@ pub enum OrderStatus {
     Active = 2,
     /// All lines picked (some may be short).
     Done = 3,
+    /// Withdrawn by the WMS before it was picked: finished, but not throughput.
+    Cancelled = 4,
 }
 
 impl OrderStatus {
@@ -23,7 +25,13 @@ impl OrderStatus {
             Self::Pending => "pending",
             Self::Active => "active",
             Self::Done => "done",
+            Self::Cancelled => "cancelled",
         }
+    }
+
+    /// Whether the order is finished (done or cancelled).
+    pub fn is_finished(self) -> bool {
+        matches!(self, Self::Done | Self::Cancelled)
     }
 
     /// Decodes a register value; unknown values are `None`.
@@ -33,6 +41,7 @@ impl OrderStatus {
             1 => Self::Pending,
             2 => Self::Active,
             3 => Self::Done,
+            4 => Self::Cancelled,
             _ => return None,
         })
     }
@@ -40,13 +49,13 @@ impl OrderStatus {
 
 impl OrderStatus {
     /// The status a WMS row's status text means (docs/sources.md): `released`, `picking`,
-    /// `done`; `cancelled` frees the order's slot (Empty). Unknown text is `None`.
+    /// `done`, `cancelled`. Unknown text is `None`.
     pub fn from_wms(text: &str) -> Option<Self> {
         Some(match text.trim() {
             "released" => Self::Pending,
             "picking" => Self::Active,
             "done" => Self::Done,
-            "cancelled" => Self::Empty,
+            "cancelled" => Self::Cancelled,
             _ => return None,
         })
     }
@@ -54,7 +63,7 @@ impl OrderStatus {
     /// The WMS status text of this status (what the simulator's WMS writes).
     pub fn wms_name(self) -> &'static str {
         match self {
-            Self::Empty => "cancelled",
+            Self::Empty | Self::Cancelled => "cancelled",
             Self::Pending => "released",
             Self::Active => "picking",
             Self::Done => "done",

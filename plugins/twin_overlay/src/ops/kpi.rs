@@ -286,6 +286,10 @@ impl KpiTracker {
     fn order_counts(&self, book: &OrderBook) -> ((u32, u32), (u32, u32)) {
         let (mut on_track, mut late, mut open) = (0, 0, 0);
         for o in book.orders() {
+            // A cancelled order is neither open work nor a delivery: not counted at all.
+            if o.status == OrderStatus::Cancelled {
+                continue;
+            }
             let done = o.status == OrderStatus::Done;
             // This shift's orders: still open, or finished since the shift began.
             if done && o.done_s.is_none_or(|d| d < self.shift_start) {

@@ -280,3 +280,15 @@ fn source_alarms_follow_down_up_and_stale() {
     ops.source(SourceKind::Orders, &SourceHealth { last_good_ms: 14_000, ..h });
     assert!(!open(&ops, AlarmKind::SourceStale));
 }
+
+#[test]
+fn a_cancelled_order_is_neither_done_nor_open() {
+    let mut ops = Ops::new(OpsConfig::default());
+    ops.advance(21_600.0, 0, BUSY);
+    ops.order_slot(0, &slot(5, OrderStatus::Active, 1, 3, 21_000, 0));
+    ops.order_slot(0, &slot(5, OrderStatus::Cancelled, 1, 3, 21_000, 0));
+    ops.refresh();
+    let k = ops.kpis();
+    assert_eq!((k.orders_done, k.open_orders), (0, 0));
+    assert_eq!(ops.orders.get(5).unwrap().status, OrderStatus::Cancelled);
+}

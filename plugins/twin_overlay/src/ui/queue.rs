@@ -18,7 +18,7 @@ pub fn queue_panel(ui: &mut Ui, frame: &Frame, state: &mut UiState, actions: &mu
         match o.status {
             OrderStatus::Pending | OrderStatus::Empty => pending += 1,
             OrderStatus::Active => active += 1,
-            OrderStatus::Done => done += 1,
+            OrderStatus::Done | OrderStatus::Cancelled => done += 1,
         }
     }
     ui.heading("Orders");
@@ -182,5 +182,6 @@ pub(crate) fn status_look(s: OrderStatus) -> (&'static str, Color32) {
         OrderStatus::Pending | OrderStatus::Empty => ("pending", Color32::from_rgb(150, 170, 200)),
         OrderStatus::Active => ("active", Color32::from_rgb(240, 190, 60)),
         OrderStatus::Done => ("done", Color32::from_rgb(90, 200, 110)),
+        OrderStatus::Cancelled => ("cancelled", Color32::from_rgb(140, 140, 140)),
     }
 }

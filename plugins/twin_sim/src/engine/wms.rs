@@ -11,16 +11,8 @@ use twin_model::sources::{OrderSource, parse_utc_offset};
 
 use super::{LineState, Order};
 
-/// The reference schema for SQLite (kept identical to `twin_sources`' copy; a test there
-/// creates its database from that one and the simulator writes into it).
-const SCHEMA: &str = "\
-CREATE TABLE IF NOT EXISTS wms_order (order_id INTEGER PRIMARY KEY, priority INTEGER NOT NULL DEFAULT 0, \
-zone TEXT, released_at TEXT NOT NULL, due_at TEXT, status TEXT NOT NULL, picker TEXT, revision INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS wms_order_revision ON wms_order (revision, order_id);
-CREATE TABLE IF NOT EXISTS wms_line (line_id INTEGER PRIMARY KEY, order_id INTEGER NOT NULL, location TEXT NOT NULL, \
-sku TEXT, qty_asked INTEGER NOT NULL, qty_confirmed INTEGER, status TEXT NOT NULL, revision INTEGER NOT NULL);
-CREATE INDEX IF NOT EXISTS wms_line_revision ON wms_line (revision, line_id);
-";
+/// The reference schema for SQLite: the same file the connector's tests and docs use.
+const SCHEMA: &str = include_str!("../../../twin_sources/sql/reference_sqlite.sql");
 
 /// Minutes an order may take before it is due, by priority (normal, express, emergency).
 const DUE_MIN: [u64; 3] = [240, 120, 60];

@@ -139,11 +139,11 @@ impl Book {
             };
             let zone = r.zone.as_deref().and_then(|z| names.zones.get(z)).copied().unwrap_or(0);
             let is_new = !self.open.contains_key(&id);
-            let finished = matches!(status, OrderStatus::Done | OrderStatus::Empty);
+            let finished = status.is_finished();
             if is_new
                 && (self.closed.contains(&id)
                     || (finished && !self.caught_up)
-                    || status == OrderStatus::Empty)
+                    || status == OrderStatus::Cancelled)
             {
                 // Finished before we watched (history), cancelled unseen, or gone: nothing to show.
                 continue;
@@ -166,10 +166,9 @@ impl Book {
                 due_s,
                 first_job: 0,
             };
-            if status == OrderStatus::Empty {
-                // Cancelled: leaves the board now.
-                o.header.status = OrderStatus::Done as u16;
-                o.finished_at_ms = Some(0);
+            if !finished {
+                // Reopened (a WMS correction): it keeps its slot.
+                o.finished_at_ms = None;
             }
             if is_new {
                 self.waiting.push_back(id);
@@ -323,9 +322,9 @@ impl Book {
     pub fn expire(&mut self, now_ms: u64, out: &mut Vec<LinkMessage>) {
         let mut gone = Vec::new();
         for (&id, o) in &mut self.open {
-            if o.header.status == OrderStatus::Done as u16 {
+            if OrderStatus::from_register(o.header.status).is_some_and(OrderStatus::is_finished) {
                 let at = *o.finished_at_ms.get_or_insert(now_ms);
-                if now_ms.saturating_sub(at) >= LINGER_MS || at == 0 {
+                if now_ms.saturating_sub(at) >= LINGER_MS {
                     gone.push(id);
                 }
             }

@@ -128,64 +128,11 @@ fn lines(l: &LineTable, d: Dialect) -> String {
 
 /// The reference schema (docs/sources.md) for SQLite: what the simulator's WMS writes and
 /// what a test database is made of.
-pub const SQLITE_REFERENCE_SCHEMA: &str = "\
-CREATE TABLE IF NOT EXISTS wms_order (
-    order_id    INTEGER PRIMARY KEY,
-    priority    INTEGER NOT NULL DEFAULT 0,
-    zone        TEXT,
-    released_at TEXT NOT NULL,
-    due_at      TEXT,
-    status      TEXT NOT NULL,
-    picker      TEXT,
-    revision    INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS wms_order_revision ON wms_order (revision, order_id);
-CREATE TABLE IF NOT EXISTS wms_line (
-    line_id       INTEGER PRIMARY KEY,
-    order_id      INTEGER NOT NULL,
-    location      TEXT NOT NULL,
-    sku           TEXT,
-    qty_asked     INTEGER NOT NULL,
-    qty_confirmed INTEGER,
-    status        TEXT NOT NULL,
-    revision      INTEGER NOT NULL
-);
-CREATE INDEX IF NOT EXISTS wms_line_revision ON wms_line (revision, line_id);
-";
+pub const SQLITE_REFERENCE_SCHEMA: &str = include_str!("../../sql/reference_sqlite.sql");
 
 /// The reference schema for PostgreSQL: one sequence gives every insert and update a new
 /// revision (a trigger), so writers need not know about it.
-pub const POSTGRES_REFERENCE_SCHEMA: &str = "\
-CREATE SEQUENCE IF NOT EXISTS wms_revision;
-CREATE TABLE IF NOT EXISTS wms_order (
-    order_id    BIGINT PRIMARY KEY,
-    priority    SMALLINT NOT NULL DEFAULT 0,
-    zone        TEXT,
-    released_at TIMESTAMPTZ NOT NULL,
-    due_at      TIMESTAMPTZ,
-    status      TEXT NOT NULL,
-    picker      TEXT,
-    revision    BIGINT NOT NULL DEFAULT nextval('wms_revision')
-);
-CREATE INDEX IF NOT EXISTS wms_order_revision ON wms_order (revision, order_id);
-CREATE TABLE IF NOT EXISTS wms_line (
-    line_id       BIGINT PRIMARY KEY,
-    order_id      BIGINT NOT NULL REFERENCES wms_order,
-    location      TEXT NOT NULL,
-    sku           TEXT,
-    qty_asked     INTEGER NOT NULL,
-    qty_confirmed INTEGER,
-    status        TEXT NOT NULL,
-    revision      BIGINT NOT NULL DEFAULT nextval('wms_revision')
-);
-CREATE INDEX IF NOT EXISTS wms_line_revision ON wms_line (revision, line_id);
-CREATE OR REPLACE FUNCTION wms_bump_revision() RETURNS trigger AS $$
-BEGIN NEW.revision := nextval('wms_revision'); RETURN NEW; END $$ LANGUAGE plpgsql;
-CREATE OR REPLACE TRIGGER wms_order_revision BEFORE UPDATE ON wms_order
-    FOR EACH ROW EXECUTE FUNCTION wms_bump_revision();
-CREATE OR REPLACE TRIGGER wms_line_revision BEFORE UPDATE ON wms_line
-    FOR EACH ROW EXECUTE FUNCTION wms_bump_revision();
-";
+pub const POSTGRES_REFERENCE_SCHEMA: &str = include_str!("../../sql/reference_postgres.sql");
 
 #[cfg(test)]
 mod tests {

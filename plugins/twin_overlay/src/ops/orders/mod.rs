@@ -113,9 +113,8 @@ impl OrderBook {
     /// The open order a module lit with `job` works for: by its job ids where the board
     /// publishes them, else the newest open order with a line at the module.
     pub fn order_for_lit(&self, module: ModuleIndex, job: u32) -> Option<&OrderRecord> {
-        self.order_for_job(job).or_else(|| {
-            self.orders.iter().rev().find(|o| o.status != OrderStatus::Done && o.has_module(module))
-        })
+        self.order_for_job(job)
+            .or_else(|| self.orders.iter().rev().find(|o| !o.status.is_finished() && o.has_module(module)))
     }
 
     /// Applies a line of the order in `slot`: which module it lights.
@@ -226,7 +225,7 @@ impl OrderBook {
         let excess = self.orders.len() - self.cap;
         let mut dropped = 0;
         self.orders.retain(|o| {
-            let drop = dropped < excess && o.status == OrderStatus::Done && o.slot.is_none();
+            let drop = dropped < excess && o.status.is_finished() && o.slot.is_none();
             dropped += usize::from(drop);
             !drop
         });
@@ -295,7 +294,7 @@ impl QueueView {
         let status_ok = match o.status {
             OrderStatus::Pending | OrderStatus::Empty => self.pending,
             OrderStatus::Active => self.active,
-            OrderStatus::Done => self.done,
+            OrderStatus::Done | OrderStatus::Cancelled => self.done,
         };
         status_ok
             && self.zone.is_none_or(|z| z == o.zone)
@@ -334,7 +333,7 @@ fn status_rank(s: OrderStatus) -> u64 {
     match s {
         OrderStatus::Active => 0,
         OrderStatus::Pending | OrderStatus::Empty => 1,
-        OrderStatus::Done => 2,
+        OrderStatus::Done | OrderStatus::Cancelled => 2,
     }
 }
 

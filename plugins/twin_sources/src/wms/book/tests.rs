@@ -145,3 +145,31 @@ fn bad_rows_are_refused_one_by_one_and_bounds_hold() {
     book.lines(&names, &early, &mut out);
     assert_eq!(book.rejected, 1);
 }
+
+#[test]
+fn a_cancelled_order_shows_cancelled_then_leaves_and_is_not_throughput() {
+    let site = site();
+    let names = Names::of(&site);
+    let mut book = Book::new(2, 8, 0);
+    let mut out = Vec::new();
+    book.orders(&names, &[order(1, "picking", 1)], &mut out);
+    out.clear();
+    book.orders(&names, &[order(1, "cancelled", 2)], &mut out);
+    let LinkMessage::Order { order: o, .. } = out[0] else { panic!("{out:?}") };
+    assert_eq!(OrderStatus::from_register(o.status), Some(OrderStatus::Cancelled));
+    out.clear();
+    book.expire(5_000, &mut out);
+    book.expire(5_000 + LINGER_MS, &mut out);
+    assert_eq!(slots(&out), vec![(0, 0, 0, 0)], "the slot is freed after the linger");
+    // Reopened before it left: it keeps its slot and no longer lingers.
+    book.orders(&names, &[order(2, "picking", 3)], &mut out);
+    book.orders(&names, &[order(2, "cancelled", 4)], &mut out);
+    book.expire(10_000, &mut out);
+    book.orders(&names, &[order(2, "picking", 5)], &mut out);
+    out.clear();
+    book.expire(10_000 + LINGER_MS, &mut out);
+    assert!(out.is_empty(), "{out:?}");
+    // A cancelled order first seen cancelled is not shown.
+    book.orders(&names, &[order(3, "cancelled", 6)], &mut out);
+    assert!(out.is_empty());
+}
