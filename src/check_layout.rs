@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use std::time::Instant;
 
 use twin_model::layout::{StationKind, ZoneKind};
+use twin_model::sources::{OrderSource, PickerSource};
 use twin_model::{LayoutError, Site};
 
 use crate::cli::CheckLayoutArgs;
@@ -102,15 +103,54 @@ pub fn summary(file: &str, site: &Site, verdict: &str, elapsed: std::time::Durat
         l.stations.len(),
         l.stations.len() - pack
     );
+    let _ = writeln!(s, "  orders       {}", order_source(&l.sources.orders));
+    let _ = writeln!(s, "  picker pos.  {}", picker_source(&l.sources.pickers));
     if !site.warnings.is_empty() {
         let _ = writeln!(s, "  warnings     {} (on stderr)", site.warnings.len());
     }
     s
 }
 
+/// Where orders come from, in words (docs/sources.md).
+fn order_source(o: &OrderSource) -> String {
+    match o {
+        OrderSource::None => "no source".into(),
+        OrderSource::ModbusBoard => "order board of the first controller".into(),
+        OrderSource::WmsSql(w) => format!("WMS database {}, polled every {} ms", w.url, w.poll_ms),
+    }
+}
+
+/// Where picker positions come from, in words.
+fn picker_source(p: &PickerSource) -> String {
+    match p {
+        PickerSource::None => "no source".into(),
+        PickerSource::ModbusBlock => "picker block of the first controller".into(),
+        PickerSource::Inferred { idle_after_s } => {
+            format!("inferred from confirmed lines (idle after {idle_after_s} s)")
+        }
+        PickerSource::RtlsMqtt(r) => {
+            format!("RTLS on {} topic {} ({} tags)", r.broker, r.topic, r.tags.len())
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
+    use twin_model::sources::WmsSql;
+
     use super::*;
+
+    #[test]
+    fn sources_in_words() {
+        assert_eq!(
+            order_source(&OrderSource::WmsSql(Box::new(WmsSql::new("sqlite:w.db")))),
+            "WMS database sqlite:w.db, polled every 1000 ms"
+        );
+        assert_eq!(
+            picker_source(&PickerSource::Inferred { idle_after_s: 60 }),
+            "inferred from confirmed lines (idle after 60 s)"
+        );
+    }
 
     #[test]
     fn thousands_groups_digits() {

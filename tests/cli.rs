@@ -31,6 +31,13 @@ fn check_layout_summarises_pharma_dc() {
     assert_eq!(count(&stdout, "controllers"), 8, "{stdout}");
     assert_eq!(count(&stdout, "zones"), 6, "{stdout}");
     assert!(count(&stdout, "racks") > 0 && count(&stdout, "pickers") >= 30, "{stdout}");
+    // Where its orders come from (docs/sources.md).
+    assert!(
+        stdout.contains(
+            "orders       WMS database postgres://picktwin@127.0.0.1:5432/wms, polled every 1000 ms"
+        ),
+        "{stdout}"
+    );
 }
 
 #[test]

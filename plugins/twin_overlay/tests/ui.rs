@@ -43,6 +43,7 @@ struct State {
     ui: UiState,
     health: Vec<ControllerHealth>,
     actions: Vec<UiAction>,
+    wall_ms: u64,
 }
 
 fn harness<'a>(
@@ -54,6 +55,7 @@ fn harness<'a>(
         ui: UiState::default(),
         health: vec![ControllerHealth { connection: ConnectionState::Connected, ..Default::default() }],
         actions: Vec::new(),
+        wall_ms: 0,
     };
     Harness::builder().with_size([900.0, 600.0]).build_ui_state(
         move |ui, s: &mut State| {
@@ -63,7 +65,7 @@ fn harness<'a>(
                 health: &s.health,
                 inspect: Inspect::None,
                 source: "test",
-                wall_ms: 0,
+                wall_ms: s.wall_ms,
                 recording: None,
             };
             let mut actions = Vec::new();
@@ -165,6 +167,7 @@ fn the_whole_overlay_draws_and_the_record_button_asks_to_record() {
         ui: UiState::default(),
         health: vec![ControllerHealth { connection: ConnectionState::Connected, ..Default::default() }],
         actions: Vec::new(),
+        wall_ms: 0,
     };
     let mut h = Harness::builder().with_size([1600.0, 900.0]).build_ui_state(
         |ui, s: &mut State| {
@@ -190,4 +193,34 @@ fn the_whole_overlay_draws_and_the_record_button_asks_to_record() {
     h.get_by_label("record").click();
     h.run();
     assert!(h.state().actions.contains(&UiAction::ToggleRecording));
+}
+
+#[test]
+fn without_an_order_source_the_queue_says_so_and_a_stale_one_says_stale() {
+    let site = demo();
+    let mut h = harness(&site, ui::queue_panel);
+    let mut config = OpsConfig::default();
+    config.sources.orders = twin_model::sources::OrderSource::None;
+    h.state_mut().ops = Ops::new(config);
+    h.run();
+    assert!(h.query_by_label_contains("no order source configured").is_some());
+    // A WMS source whose last good poll is long past: the queue's heading says STALE, not ok.
+    let mut config = OpsConfig::default();
+    config.sources.orders =
+        twin_model::sources::OrderSource::WmsSql(Box::new(twin_model::sources::WmsSql::new("sqlite:x")));
+    let mut ops = Ops::new(config);
+    let health = twin_link::SourceHealth {
+        state: twin_link::SourceState::Ok,
+        last_good_ms: 1,
+        stale_after_ms: 3000,
+        ..Default::default()
+    };
+    ops.source(twin_link::SourceKind::Orders, &health);
+    h.state_mut().ops = ops;
+    h.state_mut().wall_ms = 2_000;
+    h.run();
+    assert!(h.query_by_label_contains("WMS database ok, data age 2.0 s").is_some());
+    h.state_mut().wall_ms = 10_000;
+    h.run();
+    assert!(h.query_by_label_contains("WMS database STALE, data age 10.0 s").is_some());
 }

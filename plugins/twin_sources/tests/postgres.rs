@@ -198,3 +198,33 @@ fn tls_to_the_server_is_checked_against_the_site_ca() {
     assert!(twin.ops.orders.get(77).is_none());
     std::fs::remove_dir_all(&other).unwrap();
 }
+
+#[test]
+fn a_slow_query_becomes_an_alarm_not_a_hung_connector() {
+    let pg = Postgres::start();
+    let mut db = pg.client();
+    db.batch_execute(POSTGRES_REFERENCE_SCHEMA).unwrap();
+    // A view that takes longer than the connector's 5 s statement timeout.
+    db.batch_execute("CREATE VIEW slow_line AS SELECT * FROM wms_line WHERE pg_sleep(6) IS NOT NULL")
+        .unwrap();
+    // The view sleeps per row: give it one.
+    db.batch_execute(
+        "INSERT INTO wms_order (order_id, released_at, status) VALUES (1, now(), 'released'); \
+         INSERT INTO wms_line (line_id, order_id, location, qty_asked, status) VALUES (1, 1, 'X', 1, 'open')",
+    )
+    .unwrap();
+    let site = Arc::new(layout("demo.ron"));
+    let mut wms = WmsSql { poll_ms: POLL_MS, ..WmsSql::new(pg.url()) };
+    wms.schema.lines.table = "slow_line".into();
+    let mut twin = Twin::start(
+        &site,
+        &["127.0.0.1:1".into()],
+        &SourceOverrides { wms: Some(wms), ..Default::default() },
+    );
+    let started = Instant::now();
+    assert!(twin.until(Duration::from_secs(15), |t| open_alarm(t, AlarmKind::SourceDown).is_some()));
+    let detail = open_alarm(&twin, AlarmKind::SourceDown).unwrap();
+    assert!(detail.contains("statement timeout"), "{detail}");
+    // The timeout, not the query, decided: the alarm came after about 5 s.
+    assert!(started.elapsed() < Duration::from_secs(9), "{:?}", started.elapsed());
+}

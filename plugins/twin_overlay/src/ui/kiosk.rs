@@ -9,6 +9,8 @@ use super::health::connection_look;
 use super::kpis::series_plots;
 use super::{Frame, UiState, clock, controller_name, severity_colour};
 use crate::ops::Alarm;
+use crate::ops::SourceView;
+use twin_link::SourceKind;
 
 /// Type sizes for a screen `height` points tall.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -58,6 +60,20 @@ pub fn kiosk(ui: &mut Ui, frame: &Frame, _state: &mut UiState) {
                     .on_hover_text(state);
                 ui.add_space(t.text * 0.5);
             }
+            // The order and picker sources, in their freshness's colour: a wall display never
+            // shows a stale queue as current.
+            for kind in [SourceKind::Orders, SourceKind::Pickers] {
+                let view = frame.ops.sources.get(kind);
+                let colour = match view {
+                    SourceView::NotConfigured => Color32::from_gray(120),
+                    SourceView::Controller => Color32::from_rgb(90, 200, 110),
+                    v if v.is_fresh(frame.wall_ms) => Color32::from_rgb(90, 200, 110),
+                    _ => Color32::from_rgb(240, 170, 40),
+                };
+                ui.label(text(kind.name().to_owned()).color(colour).strong())
+                    .on_hover_text(view.describe(kind, frame.wall_ms));
+                ui.add_space(t.text * 0.5);
+            }
         });
     });
     egui::Panel::left("kiosk_kpis").frame(panel_frame).exact_size(screen.width() * 0.27).show(ui, |ui| {
@@ -67,7 +83,11 @@ pub fn kiosk(ui: &mut Ui, frame: &Frame, _state: &mut UiState) {
             ui.label(RichText::new(value).font(FontId::proportional(t.figure)).color(colour).strong());
         };
         let white = Color32::from_gray(235);
-        tile(ui, "orders / h", format!("{:.0}", k.orders_per_h), white);
+        let orders = match frame.ops.sources.orders {
+            SourceView::NotConfigured => "–".to_owned(),
+            _ => format!("{:.0}", k.orders_per_h),
+        };
+        tile(ui, "orders / h", orders, white);
         tile(ui, "lines / h", format!("{:.0}", k.lines_per_h), white);
         tile(ui, "utilisation", k.utilisation.map_or("–".into(), |u| format!("{:.0} %", u * 100.0)), white);
         let late = if k.late > 0 { Color32::from_rgb(240, 70, 60) } else { Color32::from_rgb(90, 200, 110) };
