@@ -24,6 +24,7 @@ CREATE TABLE IF NOT EXISTS wms_line (
     revision      BIGINT NOT NULL DEFAULT nextval('wms_revision')
 );
 CREATE INDEX IF NOT EXISTS wms_line_revision ON wms_line (revision, line_id);
+CREATE INDEX IF NOT EXISTS wms_line_order ON wms_line (order_id);
 CREATE OR REPLACE FUNCTION wms_bump_revision() RETURNS trigger AS $$
 BEGIN NEW.revision := nextval('wms_revision'); RETURN NEW; END $$ LANGUAGE plpgsql;
 CREATE OR REPLACE TRIGGER wms_order_revision BEFORE UPDATE ON wms_order

@@ -22,3 +22,4 @@ CREATE TABLE IF NOT EXISTS wms_line (
     revision      INTEGER NOT NULL
 );
 CREATE INDEX IF NOT EXISTS wms_line_revision ON wms_line (revision, line_id);
+CREATE INDEX IF NOT EXISTS wms_line_order ON wms_line (order_id);

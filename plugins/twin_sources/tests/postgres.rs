@@ -228,3 +228,34 @@ fn a_slow_query_becomes_an_alarm_not_a_hung_connector() {
     // The timeout, not the query, decided: the alarm came after about 5 s.
     assert!(started.elapsed() < Duration::from_secs(9), "{:?}", started.elapsed());
 }
+
+#[test]
+fn a_row_committed_behind_the_cursor_is_found_by_the_reread() {
+    let pg = Postgres::start();
+    let mut db = pg.client();
+    db.batch_execute(POSTGRES_REFERENCE_SCHEMA).unwrap();
+    let site = Arc::new(layout("demo.ron"));
+    let wms = WmsSql { poll_ms: POLL_MS, reread_s: 1, ..WmsSql::new(pg.url()) };
+    let mut twin = Twin::start(
+        &site,
+        &["127.0.0.1:1".into()],
+        &SourceOverrides { wms: Some(wms), ..Default::default() },
+    );
+    db.batch_execute(
+        "INSERT INTO wms_order (order_id, released_at, status) VALUES (1, now(), 'picking');
+         INSERT INTO wms_line (line_id, order_id, location, qty_asked, status) VALUES (10, 1, 'X', 1, 'open')",
+    )
+    .unwrap();
+    assert!(twin.until(Duration::from_secs(5), |t| t.ops.orders.get(1).is_some_and(|o| o.lines_total == 1)));
+    // A line whose transaction took its revision early and committed late: below the cursor.
+    let m = &site.modules[7].location;
+    db.execute(
+        "INSERT INTO wms_line (line_id, order_id, location, qty_asked, status, revision) VALUES (11, 1, $1, 2, 'lit', 1)",
+        &[&&**m],
+    )
+    .unwrap();
+    assert!(
+        twin.until(Duration::from_secs(5), |t| t.ops.orders.get(1).is_some_and(|o| o.modules.contains(&7))),
+        "the re-read of open orders found it"
+    );
+}

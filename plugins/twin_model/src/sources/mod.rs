@@ -62,6 +62,10 @@ pub struct WmsSql {
     /// Most rows read per table per poll.
     #[serde(default = "default_batch")]
     pub batch: u32,
+    /// Seconds between re-reads of every open order and its lines (0: never): a row committed
+    /// late with a revision below the cursor is found this way.
+    #[serde(default = "default_reread_s")]
+    pub reread_s: u32,
     /// Most orders open at once (the twin's order board).
     #[serde(default = "default_max_open")]
     pub max_open: u16,
@@ -192,6 +196,9 @@ fn default_poll_ms() -> u32 {
 fn default_batch() -> u32 {
     500
 }
+fn default_reread_s() -> u32 {
+    30
+}
 fn default_max_open() -> u16 {
     1024
 }
@@ -211,6 +218,7 @@ impl WmsSql {
             tls: SqlTls::Disable,
             poll_ms: default_poll_ms(),
             batch: default_batch(),
+            reread_s: default_reread_s(),
             max_open: default_max_open(),
             max_lines: default_max_lines(),
             utc_offset: default_utc_offset(),

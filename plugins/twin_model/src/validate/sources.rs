@@ -141,6 +141,13 @@ fn check_wms(ck: &mut Checker, path: ValuePath, w: &WmsSql) {
     if !(1..=10_000).contains(&w.batch) {
         ck.error(path.field("batch"), format!("batch {} is outside 1..=10000", w.batch), "");
     }
+    if w.reread_s > 3600 {
+        ck.error(
+            path.field("reread_s"),
+            format!("reread_s {} is over 3600", w.reread_s),
+            "0 turns the re-read off",
+        );
+    }
     if !(1..=16_384).contains(&w.max_open) {
         ck.error(path.field("max_open"), format!("max_open {} is outside 1..=16384", w.max_open), "");
     }

@@ -92,6 +92,13 @@ impl Book {
         }
     }
 
+    /// The ids of every order the book holds open, ascending (the periodic re-read).
+    pub fn open_ids(&self) -> Vec<i64> {
+        let mut ids: Vec<i64> = self.open.keys().map(|&id| i64::from(id)).collect();
+        ids.sort_unstable();
+        ids
+    }
+
     /// Orders waiting for a slot.
     pub fn waiting(&self) -> usize {
         self.waiting.len()
@@ -154,6 +161,7 @@ impl Book {
             }
             let (release_s, due_s) = (self.site_s(r.released_ms), self.site_s(r.due_ms));
             let o = self.open.entry(id).or_default();
+            let before = o.header;
             o.header = OrderSlot {
                 order_id: id,
                 zone,
@@ -173,7 +181,10 @@ impl Book {
             if is_new {
                 self.waiting.push_back(id);
             }
-            touched.push(id);
+            // Only real changes go out (a re-read of unchanged rows sends nothing).
+            if is_new || o.header != before {
+                touched.push(id);
+            }
             if let Some(early) = self.early.remove(&id) {
                 self.early_rows -= early.len();
                 self.lines_of(names, id, &early);

@@ -59,6 +59,10 @@ pub trait Db: Send {
     fn orders(&mut self, after: Cursor, limit: u32) -> Result<Vec<OrderRow>, String>;
     /// Line rows changed after `after`.
     fn lines(&mut self, after: Cursor, limit: u32) -> Result<Vec<LineRow>, String>;
+    /// The order rows with these ids (the periodic re-read of open orders).
+    fn orders_by_id(&mut self, ids: &[i64]) -> Result<Vec<OrderRow>, String>;
+    /// Every line row of these orders.
+    fn lines_of_orders(&mut self, ids: &[i64]) -> Result<Vec<LineRow>, String>;
 }
 
 /// Opens the database `cfg` names; `Err` says what failed, naming the table where it can.
@@ -97,43 +101,71 @@ fn sqlite_err(what: &str, e: rusqlite::Error) -> String {
     format!("sqlite {what}: {e}")
 }
 
+fn sqlite_order(r: &rusqlite::Row<'_>) -> rusqlite::Result<OrderRow> {
+    Ok(OrderRow {
+        id: r.get::<_, Option<i64>>(0)?.unwrap_or(0),
+        priority: r.get(1)?,
+        zone: r.get(2)?,
+        released_ms: r.get(3)?,
+        due_ms: r.get(4)?,
+        status: r.get(5)?,
+        picker: r.get(6)?,
+        revision: r.get::<_, Option<i64>>(7)?.unwrap_or(0),
+    })
+}
+
+fn sqlite_line(r: &rusqlite::Row<'_>) -> rusqlite::Result<LineRow> {
+    Ok(LineRow {
+        id: r.get::<_, Option<i64>>(0)?.unwrap_or(0),
+        order_id: r.get(1)?,
+        location: r.get(2)?,
+        sku: r.get(3)?,
+        quantity: r.get(4)?,
+        confirmed: r.get(5)?,
+        status: r.get(6)?,
+        revision: r.get::<_, Option<i64>>(7)?.unwrap_or(0),
+    })
+}
+
+/// Ids as the JSON array SQLite's `json_each` reads (SQLite has no array parameters).
+fn json_ids(ids: &[i64]) -> String {
+    let list: Vec<String> = ids.iter().map(i64::to_string).collect();
+    format!("[{}]", list.join(","))
+}
+
+impl Sqlite {
+    fn query<T>(
+        &mut self,
+        what: &str,
+        sql: &str,
+        params: impl rusqlite::Params,
+        row: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+    ) -> Result<Vec<T>, String> {
+        let mut st = self.conn.prepare_cached(sql).map_err(|e| sqlite_err(what, e))?;
+        let rows = st.query_map(params, row).map_err(|e| sqlite_err(what, e))?;
+        rows.collect::<Result<_, _>>().map_err(|e| sqlite_err(what, e))
+    }
+}
+
 impl Db for Sqlite {
     fn orders(&mut self, after: Cursor, limit: u32) -> Result<Vec<OrderRow>, String> {
-        let mut st = self.conn.prepare_cached(&self.q.orders).map_err(|e| sqlite_err("orders", e))?;
-        let rows = st
-            .query_map((after.0, after.1, i64::from(limit)), |r| {
-                Ok(OrderRow {
-                    id: r.get::<_, Option<i64>>(0)?.unwrap_or(0),
-                    priority: r.get(1)?,
-                    zone: r.get(2)?,
-                    released_ms: r.get(3)?,
-                    due_ms: r.get(4)?,
-                    status: r.get(5)?,
-                    picker: r.get(6)?,
-                    revision: r.get::<_, Option<i64>>(7)?.unwrap_or(0),
-                })
-            })
-            .map_err(|e| sqlite_err("orders", e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| sqlite_err("orders", e))
+        let sql = self.q.orders.clone();
+        self.query("orders", &sql, (after.0, after.1, i64::from(limit)), sqlite_order)
     }
 
     fn lines(&mut self, after: Cursor, limit: u32) -> Result<Vec<LineRow>, String> {
-        let mut st = self.conn.prepare_cached(&self.q.lines).map_err(|e| sqlite_err("lines", e))?;
-        let rows = st
-            .query_map((after.0, after.1, i64::from(limit)), |r| {
-                Ok(LineRow {
-                    id: r.get::<_, Option<i64>>(0)?.unwrap_or(0),
-                    order_id: r.get(1)?,
-                    location: r.get(2)?,
-                    sku: r.get(3)?,
-                    quantity: r.get(4)?,
-                    confirmed: r.get(5)?,
-                    status: r.get(6)?,
-                    revision: r.get::<_, Option<i64>>(7)?.unwrap_or(0),
-                })
-            })
-            .map_err(|e| sqlite_err("lines", e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| sqlite_err("lines", e))
+        let sql = self.q.lines.clone();
+        self.query("lines", &sql, (after.0, after.1, i64::from(limit)), sqlite_line)
+    }
+
+    fn orders_by_id(&mut self, ids: &[i64]) -> Result<Vec<OrderRow>, String> {
+        let sql = self.q.orders_by_id.clone();
+        self.query("orders", &sql, [json_ids(ids)], sqlite_order)
+    }
+
+    fn lines_of_orders(&mut self, ids: &[i64]) -> Result<Vec<LineRow>, String> {
+        let sql = self.q.lines_of_orders.clone();
+        self.query("lines", &sql, [json_ids(ids)], sqlite_line)
     }
 }
 
@@ -142,6 +174,8 @@ struct Postgres {
     client: postgres::Client,
     orders: postgres::Statement,
     lines: postgres::Statement,
+    orders_by_id: postgres::Statement,
+    lines_of_orders: postgres::Statement,
 }
 
 impl Postgres {
@@ -169,7 +203,11 @@ impl Postgres {
         .map_err(|e| format!("postgres connect: {}", pg_text(&e)))?;
         let orders = client.prepare(&q.orders).map_err(|e| format!("orders query: {}", pg_text(&e)))?;
         let lines = client.prepare(&q.lines).map_err(|e| format!("lines query: {}", pg_text(&e)))?;
-        Ok(Self { client, orders, lines })
+        let orders_by_id =
+            client.prepare(&q.orders_by_id).map_err(|e| format!("orders query: {}", pg_text(&e)))?;
+        let lines_of_orders =
+            client.prepare(&q.lines_of_orders).map_err(|e| format!("lines query: {}", pg_text(&e)))?;
+        Ok(Self { client, orders, lines, orders_by_id, lines_of_orders })
     }
 }
 
@@ -210,46 +248,63 @@ fn tls_connector(ca: &str) -> Result<tokio_postgres_rustls::MakeRustlsConnect, S
     Ok(tokio_postgres_rustls::MakeRustlsConnect::new(config))
 }
 
+fn pg_order(r: &postgres::Row) -> Result<OrderRow, postgres::Error> {
+    Ok(OrderRow {
+        id: r.try_get::<_, Option<i64>>(0)?.unwrap_or(0),
+        priority: r.try_get(1)?,
+        zone: r.try_get(2)?,
+        released_ms: r.try_get(3)?,
+        due_ms: r.try_get(4)?,
+        status: r.try_get(5)?,
+        picker: r.try_get(6)?,
+        revision: r.try_get::<_, Option<i64>>(7)?.unwrap_or(0),
+    })
+}
+
+fn pg_line(r: &postgres::Row) -> Result<LineRow, postgres::Error> {
+    Ok(LineRow {
+        id: r.try_get::<_, Option<i64>>(0)?.unwrap_or(0),
+        order_id: r.try_get(1)?,
+        location: r.try_get(2)?,
+        sku: r.try_get(3)?,
+        quantity: r.try_get(4)?,
+        confirmed: r.try_get(5)?,
+        status: r.try_get(6)?,
+        revision: r.try_get::<_, Option<i64>>(7)?.unwrap_or(0),
+    })
+}
+
+impl Postgres {
+    fn query<T>(
+        &mut self,
+        what: &str,
+        st: &postgres::Statement,
+        params: &[&(dyn postgres::types::ToSql + Sync)],
+        row: fn(&postgres::Row) -> Result<T, postgres::Error>,
+    ) -> Result<Vec<T>, String> {
+        let rows = self.client.query(st, params).map_err(|e| format!("{what} query: {}", pg_text(&e)))?;
+        rows.iter().map(|r| row(r).map_err(|e| format!("{what} query: {e}"))).collect()
+    }
+}
+
 impl Db for Postgres {
     fn orders(&mut self, after: Cursor, limit: u32) -> Result<Vec<OrderRow>, String> {
-        let rows = self
-            .client
-            .query(&self.orders, &[&after.0, &after.1, &i64::from(limit)])
-            .map_err(|e| format!("orders query: {}", pg_text(&e)))?;
-        rows.iter()
-            .map(|r| {
-                Ok(OrderRow {
-                    id: r.try_get::<_, Option<i64>>(0).map_err(|e| e.to_string())?.unwrap_or(0),
-                    priority: r.try_get(1).map_err(|e| e.to_string())?,
-                    zone: r.try_get(2).map_err(|e| e.to_string())?,
-                    released_ms: r.try_get(3).map_err(|e| e.to_string())?,
-                    due_ms: r.try_get(4).map_err(|e| e.to_string())?,
-                    status: r.try_get(5).map_err(|e| e.to_string())?,
-                    picker: r.try_get(6).map_err(|e| e.to_string())?,
-                    revision: r.try_get::<_, Option<i64>>(7).map_err(|e| e.to_string())?.unwrap_or(0),
-                })
-            })
-            .collect()
+        let st = self.orders.clone();
+        self.query("orders", &st, &[&after.0, &after.1, &i64::from(limit)], pg_order)
     }
 
     fn lines(&mut self, after: Cursor, limit: u32) -> Result<Vec<LineRow>, String> {
-        let rows = self
-            .client
-            .query(&self.lines, &[&after.0, &after.1, &i64::from(limit)])
-            .map_err(|e| format!("lines query: {}", pg_text(&e)))?;
-        rows.iter()
-            .map(|r| {
-                Ok(LineRow {
-                    id: r.try_get::<_, Option<i64>>(0).map_err(|e| e.to_string())?.unwrap_or(0),
-                    order_id: r.try_get(1).map_err(|e| e.to_string())?,
-                    location: r.try_get(2).map_err(|e| e.to_string())?,
-                    sku: r.try_get(3).map_err(|e| e.to_string())?,
-                    quantity: r.try_get(4).map_err(|e| e.to_string())?,
-                    confirmed: r.try_get(5).map_err(|e| e.to_string())?,
-                    status: r.try_get(6).map_err(|e| e.to_string())?,
-                    revision: r.try_get::<_, Option<i64>>(7).map_err(|e| e.to_string())?.unwrap_or(0),
-                })
-            })
-            .collect()
+        let st = self.lines.clone();
+        self.query("lines", &st, &[&after.0, &after.1, &i64::from(limit)], pg_line)
+    }
+
+    fn orders_by_id(&mut self, ids: &[i64]) -> Result<Vec<OrderRow>, String> {
+        let st = self.orders_by_id.clone();
+        self.query("orders", &st, &[&ids], pg_order)
+    }
+
+    fn lines_of_orders(&mut self, ids: &[i64]) -> Result<Vec<LineRow>, String> {
+        let st = self.lines_of_orders.clone();
+        self.query("lines", &st, &[&ids], pg_line)
     }
 }

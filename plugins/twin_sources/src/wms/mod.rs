@@ -33,6 +33,8 @@ struct Connector {
     lines_at: Cursor,
     health: SourceHealth,
     down_reason: Option<String>,
+    /// Wall milliseconds of the last re-read of the open orders.
+    reread_at_ms: u64,
 }
 
 /// Runs the connector until `stop` sends or closes.
@@ -50,6 +52,7 @@ pub fn run(site: &Site, cfg: WmsSql, publisher: Publisher, stop: Receiver<()>) {
             ..SourceHealth::default()
         },
         down_reason: None,
+        reread_at_ms: 0,
         cfg,
     };
     publisher.publish(LinkMessage::Source { source: SourceKind::Orders, health: c.health });
@@ -110,6 +113,11 @@ impl Connector {
             self.book.caught_up = true;
         }
         let now = now_ms();
+        let every = u64::from(self.cfg.reread_s) * 1000;
+        if every > 0 && self.book.caught_up && now.saturating_sub(self.reread_at_ms) >= every {
+            self.reread_at_ms = now;
+            self.reread(conn.as_mut(), &mut out)?;
+        }
         self.book.expire(now, &mut out);
         if self.book.rejected > 0 {
             let reason = self.book.first_problem.take().unwrap_or_default();
@@ -132,6 +140,19 @@ impl Connector {
         out.push(LinkMessage::Source { source: SourceKind::Orders, health: self.health });
         publisher.publish_all(out);
         Ok(full)
+    }
+
+    /// Reads every open order and its lines again, by id (batches of 500): whatever the
+    /// cursor missed (a row committed late with a lower revision) arrives; unchanged rows send
+    /// nothing.
+    fn reread(&mut self, conn: &mut dyn Db, out: &mut Vec<LinkMessage>) -> Result<(), String> {
+        for ids in self.book.open_ids().chunks(500) {
+            let orders = conn.orders_by_id(ids)?;
+            self.book.orders(&self.names, &orders, out);
+            let lines = conn.lines_of_orders(ids)?;
+            self.book.lines(&self.names, &lines, out);
+        }
+        Ok(())
     }
 
     /// A failed poll: one alarm per distinct reason, health down (its age keeps growing).

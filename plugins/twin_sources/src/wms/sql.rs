@@ -23,13 +23,24 @@ pub struct Queries {
     pub orders: String,
     /// Lines: id, order id, location, sku, quantity, confirmed, status, revision.
     pub lines: String,
+    /// The same order columns for a list of ids (parameter 1: the ids).
+    pub orders_by_id: String,
+    /// The same line columns for a list of order ids.
+    pub lines_of_orders: String,
 }
 
 impl Queries {
     /// Builds both queries; `Err` names the first name that is not a plain identifier.
     pub fn new(schema: &WmsSchema, dialect: Dialect) -> Result<Self, String> {
         check(&schema.orders, &schema.lines)?;
-        Ok(Self { orders: orders(&schema.orders, dialect), lines: lines(&schema.lines, dialect) })
+        let (o, l) = (&schema.orders, &schema.lines);
+        let (orders_sel, lines_sel) = (select_orders(o, dialect), select_lines(l, dialect));
+        Ok(Self {
+            orders: format!("{orders_sel} {}", cursor(dialect, &o.revision, &o.id)),
+            lines: format!("{lines_sel} {}", cursor(dialect, &l.revision, &l.id)),
+            orders_by_id: format!("{orders_sel} WHERE {}", in_list(dialect, &o.id)),
+            lines_of_orders: format!("{lines_sel} WHERE {}", in_list(dialect, &l.order_id)),
+        })
     }
 }
 
@@ -94,9 +105,18 @@ fn cursor(d: Dialect, rev: &str, id: &str) -> String {
     format!("WHERE {rev} > {p1} OR ({rev} = {p1} AND {id} > {p2}) ORDER BY {rev}, {id} LIMIT {p3}")
 }
 
-fn orders(o: &OrderTable, d: Dialect) -> String {
+/// `column IN (ids)`: a `BIGINT[]` parameter in PostgreSQL, a JSON array in SQLite (which has no
+/// array parameters); one statement for any number of ids.
+fn in_list(d: Dialect, col: &str) -> String {
+    match d {
+        Dialect::Postgres => format!("{col} = ANY(CAST($1 AS BIGINT[]))"),
+        Dialect::Sqlite => format!("{col} IN (SELECT value FROM json_each(?1))"),
+    }
+}
+
+fn select_orders(o: &OrderTable, d: Dialect) -> String {
     format!(
-        "SELECT {}, {}, {}, {}, {}, {}, {}, {} FROM {} {}",
+        "SELECT {}, {}, {}, {}, {}, {}, {}, {} FROM {}",
         int(d, &o.id),
         int(d, &o.priority),
         text(&o.zone),
@@ -106,13 +126,12 @@ fn orders(o: &OrderTable, d: Dialect) -> String {
         text(&o.picker),
         int(d, &o.revision),
         o.table,
-        cursor(d, &o.revision, &o.id),
     )
 }
 
-fn lines(l: &LineTable, d: Dialect) -> String {
+fn select_lines(l: &LineTable, d: Dialect) -> String {
     format!(
-        "SELECT {}, {}, {}, {}, {}, {}, {}, {} FROM {} {}",
+        "SELECT {}, {}, {}, {}, {}, {}, {}, {} FROM {}",
         int(d, &l.id),
         int(d, &l.order_id),
         text(&l.location),
@@ -122,7 +141,6 @@ fn lines(l: &LineTable, d: Dialect) -> String {
         text(&l.status),
         int(d, &l.revision),
         l.table,
-        cursor(d, &l.revision, &l.id),
     )
 }
 
@@ -152,6 +170,11 @@ mod tests {
         );
         assert!(q.lines.starts_with("SELECT CAST(line_id AS BIGINT), CAST(order_id AS BIGINT)"));
         assert!(Queries::new(&WmsSchema::default(), Dialect::Sqlite).unwrap().lines.contains("?3"));
+        assert!(q.lines_of_orders.ends_with("FROM wms_line WHERE order_id = ANY(CAST($1 AS BIGINT[]))"));
+        let s = Queries::new(&WmsSchema::default(), Dialect::Sqlite).unwrap();
+        assert!(
+            s.orders_by_id.ends_with("FROM wms_order WHERE order_id IN (SELECT value FROM json_each(?1))")
+        );
     }
 
     #[test]
