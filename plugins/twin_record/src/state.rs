@@ -34,7 +34,14 @@ impl TwinState {
         let slots = site.order_slots();
         Self {
             modules: vec![ModuleReading::default(); site.modules.len()],
-            pickers: vec![PickerReading::default(); site.layout.pickers.len()],
+            // As the ECS: a picker no source has reported is absent, not idle.
+            pickers: vec![
+                PickerReading {
+                    state: twin_model::codes::PickerState::Absent as u16,
+                    ..PickerReading::default()
+                };
+                site.layout.pickers.len()
+            ],
             orders: vec![OrderSlot::default(); slots],
             lines: Vec::new(),
             health: vec![ControllerHealth::default(); site.layout.controllers.len()],
