@@ -42,6 +42,32 @@ pub(super) fn register_maps<'a>(
     (maps, index)
 }
 
+/// The controllers' names (unique, not empty) → index.
+pub(super) fn controller_names<'a>(layout: &'a SiteLayout, ck: &mut Checker) -> HashMap<&'a str, usize> {
+    ck.unique_names("controllers", "name", "controller", layout.controllers.iter().map(|c| c.name.as_str()))
+}
+
+/// The controller `what` refers to by `name`; an unknown name is an error listing the known ones.
+pub(super) fn controller_ref(
+    layout: &SiteLayout,
+    names: &HashMap<&str, usize>,
+    ck: &mut Checker,
+    path: ValuePath,
+    what: &str,
+    name: &str,
+) -> Option<usize> {
+    let found = names.get(name).copied();
+    if found.is_none() {
+        let known: Vec<&str> = layout.controllers.iter().map(|c| c.name.as_str()).collect();
+        ck.error(
+            path,
+            format!("{what} refers to unknown controller {name:?}"),
+            format!("known controllers: {}", known.join(", ")),
+        );
+    }
+    found
+}
+
 /// Checks every controller; returns each one's map index (`None`: unknown map).
 pub(super) fn check_controllers(
     layout: &SiteLayout,

@@ -23,11 +23,15 @@ pub const MAX_SITE_MODULES: u64 = 2_000_000;
 mod checker;
 mod controllers;
 mod endpoint;
+mod header;
 mod overlaps;
+mod places;
+mod racks;
+mod report;
 mod sources;
 
-use checker::{Checker, Origin, count_conflict};
-use controllers::{check_controllers, register_maps};
+use checker::{Checker, Conflict, Origin, count_conflict};
+use controllers::{check_controllers, controller_names, controller_ref, register_maps};
 use endpoint::parse_endpoint;
 use overlaps::check_overlaps;
 
@@ -69,173 +73,24 @@ struct Expanded {
 
 fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
     let root = ValuePath::root();
-    if layout.name.trim().is_empty() {
-        ck.error(
-            root.field("name"),
-            "the site has an empty name",
-            "give the site a name, e.g. `name: \"Pharma DC North\"`",
-        );
-    }
-    let floor_ok = ck.positive(root.field("floor").field("width"), "floor width", layout.floor.width)
-        & ck.positive(root.field("floor").field("depth"), "floor depth", layout.floor.depth);
-    let floor = if floor_ok {
-        Rect { x: 0.0, y: 0.0, width: layout.floor.width, depth: layout.floor.depth }
-    } else {
-        Rect { x: f32::MIN / 4.0, y: f32::MIN / 4.0, width: f32::MAX / 2.0, depth: f32::MAX / 2.0 }
-    };
-    let site_format = match LocationFormat::parse(&layout.location_format) {
-        Ok(f) => Some(f),
-        Err(e) => {
-            ck.error(root.field("location_format"), format!("bad location format: {e}"), "");
-            None
-        }
-    };
-
-    let shifts = match ShiftCalendar::parse(&layout.shifts) {
-        Ok(s) => s,
-        Err((i, why)) => {
-            ck.error(
-                root.field("shifts").index(i),
-                why,
-                "write each start as HH:MM, e.g. `shifts: [\"06:00\", \"14:00\", \"22:00\"]`",
-            );
-            ShiftCalendar::default()
-        }
-    };
+    let (floor, site_format, shifts) = header::check_header(layout, ck);
 
     // Register maps: the built-in ones, then the layout's.
     let (maps, map_names) = register_maps(layout, ck);
     let map_index = |name: &str| map_names.get(name).copied();
 
-    // Zones, aisles.
-    let zones = ck.unique_names("zones", "name", "zone", layout.zones.iter().map(|z| z.name.as_str()));
-    for (i, z) in layout.zones.iter().enumerate() {
-        ck.rect(&root.field("zones").index(i).field("area"), &format!("zone {:?}", z.name), &z.area, &floor);
-    }
-    for (i, a) in layout.zones.iter().enumerate() {
-        for (j, b) in layout.zones.iter().enumerate().skip(i + 1) {
-            if a.area.overlaps(&b.area, TOLERANCE) {
-                ck.warning(
-                    root.field("zones").index(j).field("area"),
-                    format!("zone {:?} overlaps zone {:?}", b.name, a.name),
-                    "zones are usually disjoint; check the areas",
-                );
-                ck.related(root.field("zones").index(i).field("area"), format!("zone {:?} is here", a.name));
-            }
-        }
-    }
-    let zone_ref = |ck: &mut Checker, path: ValuePath, what: &str, name: &str| -> Option<usize> {
-        let found = zones.get(name).copied();
-        if found.is_none() {
-            let known: Vec<&str> = layout.zones.iter().map(|z| z.name.as_str()).collect();
-            ck.error(
-                path,
-                format!("{what} refers to unknown zone {name:?}"),
-                format!("known zones: {}", known.join(", ")),
-            );
-        }
-        found
-    };
-    let aisles = ck.unique_names("aisles", "name", "aisle", layout.aisles.iter().map(|a| a.name.as_str()));
-    let mut aisle_zone = Vec::with_capacity(layout.aisles.len());
-    for (i, a) in layout.aisles.iter().enumerate() {
-        let path = root.field("aisles").index(i);
-        aisle_zone.push(zone_ref(ck, path.field("zone"), &format!("aisle {:?}", a.name), &a.zone));
-        ck.rect(&path.field("area"), &format!("aisle {:?}", a.name), &a.area, &floor);
-    }
+    let places = places::check_places(layout, ck, &floor);
 
     // Controllers.
-    let controllers = ck.unique_names(
-        "controllers",
-        "name",
-        "controller",
-        layout.controllers.iter().map(|c| c.name.as_str()),
-    );
+    let controllers = controller_names(layout, ck);
     let controller_map = check_controllers(layout, ck, &maps, &map_index);
     sources::check_sources(layout, ck, &maps, &controller_map);
-    let controller_ref = |ck: &mut Checker, path: ValuePath, what: &str, name: &str| -> Option<usize> {
-        let found = controllers.get(name).copied();
-        if found.is_none() {
-            let known: Vec<&str> = layout.controllers.iter().map(|c| c.name.as_str()).collect();
-            ck.error(
-                path,
-                format!("{what} refers to unknown controller {name:?}"),
-                format!("known controllers: {}", known.join(", ")),
-            );
-        }
-        found
+    let controller_ref = |ck: &mut Checker, path: ValuePath, what: &str, name: &str| {
+        controller_ref(layout, &controllers, ck, path, what, name)
     };
 
-    // Pickers and stations.
-    ck.unique_names("pickers", "id", "picker", layout.pickers.iter().map(|p| p.id.as_str()));
-    for (i, p) in layout.pickers.iter().enumerate() {
-        zone_ref(
-            ck,
-            root.field("pickers").index(i).field("home_zone"),
-            &format!("picker {:?}", p.id),
-            &p.home_zone,
-        );
-    }
-    ck.unique_names("stations", "id", "station", layout.stations.iter().map(|s| s.id.as_str()));
-    for (i, s) in layout.stations.iter().enumerate() {
-        let path = root.field("stations").index(i);
-        zone_ref(ck, path.field("zone"), &format!("station {:?}", s.id), &s.zone);
-        ck.rect(&path.field("area"), &format!("station {:?}", s.id), &s.area, &floor);
-    }
-
     // Racks: references and geometry first, modules after.
-    ck.unique_names("racks", "id", "rack", layout.racks.iter().map(|r| r.id.as_str()));
-    let mut total: u64 = 0;
-    let mut rack_ok = Vec::with_capacity(layout.racks.len());
-    for (i, r) in layout.racks.iter().enumerate() {
-        let path = root.field("racks").index(i);
-        let mut ok = true;
-        if !aisles.contains_key(r.aisle.as_str()) {
-            let known: Vec<&str> = layout.aisles.iter().map(|a| a.name.as_str()).collect();
-            ck.error(
-                path.field("aisle"),
-                format!("rack {:?} refers to unknown aisle {:?}", r.id, r.aisle),
-                format!("known aisles: {}", known.join(", ")),
-            );
-        }
-        for (field, value) in [("bays", r.bays), ("levels", r.levels), ("slots_per_level", r.slots_per_level)]
-        {
-            if value == 0 {
-                ck.error(
-                    path.field(field),
-                    format!("rack {:?} has 0 {field}", r.id),
-                    "a rack needs at least one of each",
-                );
-                ok = false;
-            }
-        }
-        for (field, value) in
-            [("bay_width", r.bay_width), ("level_height", r.level_height), ("depth", r.depth)]
-        {
-            ok &= ck.positive(path.field(field), &format!("rack {:?} {field}", r.id), value);
-        }
-        if !(r.bottom_shelf_height.is_finite() && r.bottom_shelf_height >= 0.0) {
-            ck.error(
-                path.field("bottom_shelf_height"),
-                format!("rack {:?} bottom_shelf_height must be 0 or more metres", r.id),
-                "",
-            );
-        }
-        if ok {
-            ck.rect(&path.field("origin"), &format!("rack {:?}", r.id), &r.footprint(), &floor);
-        }
-        total += r.slot_count();
-        rack_ok.push(ok);
-    }
-    if total > MAX_SITE_MODULES {
-        ck.error(
-            root.field("racks"),
-            format!("the racks have {total} slots in all; picktwin supports at most {MAX_SITE_MODULES} modules per site"),
-            "check bays × levels × slots_per_level of the largest racks",
-        );
-        return None;
-    }
-    check_overlaps(layout, &rack_ok, ck);
+    let (rack_ok, total) = racks::check_racks(layout, ck, &places.aisles, &floor)?;
 
     // Modules.
     let mut modules: Vec<Module> = Vec::with_capacity(total as usize);
@@ -259,7 +114,7 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
     for (ri, r) in layout.racks.iter().enumerate() {
         let start = modules.len() as ModuleIndex;
         let path = root.field("racks").index(ri);
-        let zone_idx = aisles.get(r.aisle.as_str()).and_then(|&a| aisle_zone[a]).unwrap_or(0);
+        let zone_idx = places.aisles.get(r.aisle.as_str()).and_then(|&a| places.aisle_zone[a]).unwrap_or(0);
         rack_zone.push(zone_idx as u16);
         if !rack_ok[ri] {
             rack_modules.push(start..start);
@@ -341,11 +196,7 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
             }
         }
 
-        let mut missing_controller = 0usize;
-        let mut too_long: Option<(usize, String)> = None;
-        let mut not_ascii: Option<String> = None;
-        let mut not_encodable: Option<(String, String)> = None;
-        let mut beyond_map: Option<(usize, u64, Origin)> = None;
+        let mut found = report::RackFindings::default();
         let face = r.footprint();
         let along_step = r.bay_width / f32::from(r.slots_per_level);
         let facing = r.facing;
@@ -384,7 +235,7 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
                 && r.controller.is_none()
                 && ov.and_then(|(_, o)| o.controller.as_deref()).is_none()
             {
-                missing_controller += 1;
+                found.missing_controller += 1;
             }
 
             location.clear();
@@ -407,19 +258,21 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
                 }
             }
             if !location.is_ascii() || location.chars().any(|c| c.is_ascii_control()) {
-                not_ascii.get_or_insert_with(|| location.clone());
+                found.not_ascii.get_or_insert_with(|| location.clone());
             }
             if let Some(m) = controller.and_then(|c| controller_map[c]) {
                 let chars = maps[m].location_chars();
-                if location.len() > chars && too_long.as_ref().is_none_or(|(_, l)| location.len() > l.len()) {
-                    too_long = Some((chars, location.clone()));
+                if location.len() > chars
+                    && found.too_long.as_ref().is_none_or(|(_, l)| location.len() > l.len())
+                {
+                    found.too_long = Some((chars, location.clone()));
                 }
                 let mut regs = [0u16; 16];
                 let len = usize::from(maps[m].module_commands.location_len).min(16);
-                if not_encodable.is_none()
+                if found.not_encodable.is_none()
                     && let Err(e) = maps[m].text.encode(&location, &mut regs[..len])
                 {
-                    not_encodable = Some((location.clone(), e));
+                    found.not_encodable = Some((location.clone(), e));
                 }
             }
 
@@ -448,7 +301,7 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
                         }
                     }
                     None if controller_map[c].is_some() => {
-                        let entry = beyond_map.get_or_insert((0, a, address_origin));
+                        let entry = found.beyond_map.get_or_insert((0, a, address_origin));
                         entry.0 += 1;
                         entry.1 = entry.1.max(a);
                     }
@@ -490,119 +343,11 @@ fn expand(layout: &SiteLayout, ck: &mut Checker) -> Option<Expanded> {
         }
         rack_modules.push(start..modules.len() as ModuleIndex);
 
-        if missing_controller > 0 {
-            ck.error(
-                path.clone(),
-                format!("rack {:?}: {missing_controller} module(s) have no controller", r.id),
-                "add `controller: \"NAME\"` to the rack, or a controller to each slot's override",
-            );
-        }
-        if let Some((chars, text)) = too_long {
-            let at = if r.location_format.is_some() { path.field("location_format") } else { path.clone() };
-            ck.error(
-                at,
-                format!("rack {:?}: location text {text:?} has {} characters; its controller's display shows {chars}", r.id, text.len()),
-                "shorten the location format (e.g. drop separators) or give overrides a shorter `location`",
-            );
-        }
-        if let Some((text, why)) = not_encodable {
-            let at = if r.location_format.is_some() { path.field("location_format") } else { path.clone() };
-            ck.error(
-                at,
-                format!(
-                    "rack {:?}: location text {text:?} cannot be shown by its controller's map: {why}",
-                    r.id
-                ),
-                "give the rack a numeric `location_format` (e.g. \"{id}\") or overrides numeric `location`s",
-            );
-        }
-        if let Some(text) = not_ascii {
-            ck.error(
-                path.clone(),
-                format!(
-                    "rack {:?}: location text {text:?} is not plain ASCII; module displays show ASCII only",
-                    r.id
-                ),
-                "use letters, digits and punctuation only",
-            );
-        }
-        if let Some((count, max, origin)) = beyond_map {
-            let c = rack_controller.unwrap_or(0);
-            ck.error(
-                origin.path("first_address", "address"),
-                format!(
-                    "rack {:?}: {count} module(s) get addresses up to {max}, past the last address ({}) of controller {:?}'s register map",
-                    r.id,
-                    capacity.get(c).copied().unwrap_or(0).saturating_sub(1),
-                    layout.controllers.get(c).map_or("", |c| c.name.as_str()),
-                ),
-                "lower `first_address`, or move the rack to another controller",
-            );
-        }
+        report::rack(layout, ck, ri, &path, &found, &capacity, rack_controller);
     }
 
-    for (conflicts, what, field, override_field, help) in [
-        (
-            &dup_ids,
-            ["module id", "module ids"],
-            "first_module_id",
-            "id",
-            "give one of the racks a `first_module_id` past the other's ids, or fix the override",
-        ),
-        (
-            &dup_addresses,
-            ["controller address", "controller addresses"],
-            "first_address",
-            "address",
-            "give one of the racks a `first_address` past the other's modules, or fix the override",
-        ),
-    ] {
-        for c in conflicts.values() {
-            let rack = &layout.racks[c.second.rack].id;
-            let other = &layout.racks[c.first.rack].id;
-            let what = what[usize::from(c.count != 1)];
-            let message = if c.first.rack == c.second.rack {
-                format!("rack {rack:?}: {} duplicate {what} within the rack, first {}", c.count, c.example)
-            } else {
-                format!("rack {rack:?} repeats {} {what} of rack {other:?}, first {}", c.count, c.example)
-            };
-            ck.error(c.second.path(field, override_field), message, help);
-            ck.related(c.first.path(field, override_field), format!("rack {other:?}"));
-        }
-    }
-    for c in dup_locations.values() {
-        let rack = &layout.racks[c.second.rack].id;
-        let other = &layout.racks[c.first.rack].id;
-        ck.warning(
-            ValuePath::root().field("racks").index(c.second.rack),
-            format!(
-                "rack {rack:?} shows {} location text(s) that rack {other:?} shows too, first {}",
-                c.count, c.example
-            ),
-            "pickers cannot tell such modules apart; include `{rack}` or `{aisle}` in the location format",
-        );
-        ck.related(ValuePath::root().field("racks").index(c.first.rack), format!("rack {other:?}"));
-    }
-
-    for (i, c) in layout.controllers.iter().enumerate() {
-        let path = root.field("controllers").index(i);
-        if per_controller[i] > capacity[i] && controller_map[i].is_some() {
-            ck.error(
-                path.field("name"),
-                format!(
-                    "controller {:?} drives {} modules but its register map {:?} addresses at most {}",
-                    c.name, per_controller[i], c.register_map, capacity[i]
-                ),
-                "move racks to another controller, or use a map with a larger `max_modules`",
-            );
-        } else if per_controller[i] == 0 {
-            ck.warning(
-                path.field("name"),
-                format!("controller {:?} drives no modules", c.name),
-                "assign racks to it or remove it",
-            );
-        }
-    }
+    report::duplicates(layout, ck, &dup_ids, &dup_addresses, &dup_locations);
+    report::controller_load(layout, ck, &per_controller, &capacity, &controller_map);
 
     if ck.has_errors() {
         return None;
