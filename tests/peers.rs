@@ -2,43 +2,18 @@
 //! tests/peers/ptl_controller.py): missing optional blocks degrade with a warning and exit 0, a
 //! wrong map version is refused with exit 2 and both values, and the per-unit gateway map reads.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Output, Stdio};
+use std::process::{Command, Output};
 
 mod common;
 use common::text;
 
-struct Peer(Child, u16);
-
-impl Peer {
-    fn start(args: &[&str]) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let mut child = Command::new("python3")
-            .arg("tests/peers/ptl_controller.py")
-            .arg(port.to_string())
-            .args(args)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 runs (pymodbus: scripts/install-peers)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        assert_eq!(line.trim(), "ready", "the pymodbus peer did not start");
-        Peer(child, port)
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+#[path = "peers/peer.rs"]
+mod peer;
+use peer::Peer;
 
 fn snapshot(layout: &str, controller: &str, peer: &Peer) -> Output {
     Command::new(env!("CARGO_BIN_EXE_picktwin"))
-        .args(["snapshot", "--layout", layout, "--controller", &format!("{controller}=127.0.0.1:{}", peer.1)])
+        .args(["snapshot", "--layout", layout, "--controller", &format!("{controller}={}", peer.endpoint())])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("picktwin runs")
@@ -82,8 +57,8 @@ fn snapshot_reads_per_unit_gateways() {
     let (one, two) = (Peer::start(&["--per-unit"]), Peer::start(&["--per-unit"]));
     let out = Command::new(env!("CARGO_BIN_EXE_picktwin"))
         .args(["snapshot", "--layout", "layouts/unit_gateway.ron"])
-        .args(["--controller", &format!("gw-1=127.0.0.1:{}", one.1)])
-        .args(["--controller", &format!("gw-2=127.0.0.1:{}", two.1)])
+        .args(["--controller", &format!("gw-1={}", one.endpoint())])
+        .args(["--controller", &format!("gw-2={}", two.endpoint())])
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .output()
         .expect("picktwin runs");

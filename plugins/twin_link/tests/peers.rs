@@ -2,8 +2,6 @@
 //! (tests/peers/ptl_controller.py) without the simulator's optional blocks, with a frozen
 //! heartbeat, with a wrong map version, and as a per-unit gateway of another map shape.
 
-use std::io::{BufRead, BufReader};
-use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -14,38 +12,9 @@ use twin_model::codes::{Colour, ModuleState};
 mod common;
 use common::{Twin, layout, twin};
 
-/// The pymodbus peer on a free port, killed on drop.
-struct Peer(Child, u16);
-
-impl Peer {
-    fn start(args: &[&str]) -> Self {
-        let port = std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
-        let script = format!("{}/../../tests/peers/ptl_controller.py", env!("CARGO_MANIFEST_DIR"));
-        let mut child = Command::new("python3")
-            .arg(script)
-            .arg(port.to_string())
-            .args(args)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("python3 runs (pymodbus: scripts/install-peers)");
-        let mut line = String::new();
-        BufReader::new(child.stdout.take().unwrap()).read_line(&mut line).unwrap();
-        assert_eq!(line.trim(), "ready", "the pymodbus peer did not start");
-        Peer(child, port)
-    }
-
-    fn endpoint(&self) -> String {
-        format!("127.0.0.1:{}", self.1)
-    }
-}
-
-impl Drop for Peer {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
+#[path = "../../../tests/peers/peer.rs"]
+mod peer;
+use peer::Peer;
 
 fn fast(site: &Arc<Site>, endpoint: String) -> Twin {
     let options = LinkOptions {

@@ -5,25 +5,23 @@
 //! as a guess, never as a measurement.
 
 use crossbeam_channel::Receiver;
-use twin_link::apply::{put, put_line};
 use twin_link::{
-    ControllerHealth, LinkMessage, LinkState, ModuleReading, NO_MODULE, OrderLine, OrderSlot, PickerReading,
-    Publisher, SiteClock, SourceHealth, SourceKind, SourceState, SourceType,
+    LinkMessage, ModuleReading, NO_MODULE, OrderSlot, PickerReading, Publisher, SiteClock, SourceHealth,
+    SourceKind, SourceState, SourceType,
 };
 use twin_model::codes::{ModuleState, NO_PICKER, PickerState};
 use twin_model::{ModuleIndex, Site};
+use twin_record::TwinState;
 
 /// How far in front of a module the picker stands (metres).
 const STAND_OFF_M: f32 = 0.6;
 
-/// The inference: orders and lines as published, the modules' last states, each picker's
-/// last confirm.
+/// The inference: the twin's state as the stream says it (orders, lines, modules; kept by the
+/// one applier, `TwinState`), each picker's last confirm.
 pub struct Inference {
     positions: Vec<[f32; 2]>,
     idle_after_s: f64,
-    orders: Vec<OrderSlot>,
-    lines: Vec<Vec<OrderLine>>,
-    modules: Vec<(u16, u16)>,
+    state: TwinState,
     clock: SiteClock,
     wall_ms: u64,
     pickers: Vec<(PickerReading, f64)>,
@@ -46,9 +44,7 @@ impl Inference {
         Self {
             positions,
             idle_after_s: f64::from(idle_after_s),
-            orders: vec![OrderSlot::default(); site.order_slots()],
-            lines: Vec::new(),
-            modules: vec![(0, 0); site.modules.len()],
+            state: TwinState::for_site(site),
             clock: SiteClock::default(),
             wall_ms: 0,
             pickers: vec![(absent, f64::NEG_INFINITY); site.layout.pickers.len()],
@@ -60,7 +56,20 @@ impl Inference {
     /// messages it implies.
     pub fn feed(&mut self, msg: &LinkMessage, wall_ms: u64) -> std::vec::Drain<'_, LinkMessage> {
         self.wall_ms = wall_ms;
-        twin_link::apply(self, msg);
+        let before = match msg {
+            LinkMessage::Module { module, .. } => self.state.modules.get(*module as usize).copied(),
+            _ => None,
+        };
+        self.state.apply(msg);
+        match msg {
+            LinkMessage::Module { module, reading } => {
+                if let Some(before) = before {
+                    self.confirmed(*module, &before, reading);
+                }
+            }
+            LinkMessage::Health { controller, health } => self.clock.report(*controller, health),
+            _ => {}
+        }
         self.out.drain(..)
     }
 
@@ -82,30 +91,28 @@ impl Inference {
 
     /// The open line on `module`: its slot's order.
     fn order_on(&self, module: ModuleIndex) -> Option<&OrderSlot> {
-        self.lines.iter().enumerate().find_map(|(slot, lines)| {
-            let o = self.orders.get(slot)?;
+        self.state.lines.iter().enumerate().find_map(|(slot, lines)| {
+            let o = self.state.orders.get(slot)?;
             lines.iter().any(|l| l.module == module && l.order_id == o.order_id).then_some(o)
         })
     }
 
     /// The next lit module of `order` after `module`, if any.
     fn next_lit(&self, order: &OrderSlot, module: ModuleIndex) -> Option<ModuleIndex> {
-        let slot = self.orders.iter().position(|o| o.order_id == order.order_id)?;
+        let slot = self.state.orders.iter().position(|o| o.order_id == order.order_id)?;
         let lit = ModuleState::Lit as u16;
-        self.lines.get(slot)?.iter().map(|l| l.module).find(|&m| {
-            m != module && m != NO_MODULE && self.modules.get(m as usize).is_some_and(|&(s, _)| s == lit)
+        self.state.lines.get(slot)?.iter().map(|l| l.module).find(|&m| {
+            m != module
+                && m != NO_MODULE
+                && self.state.modules.get(m as usize).is_some_and(|s| s.state == lit)
         })
     }
-}
 
-impl LinkState for Inference {
-    fn module(&mut self, module: ModuleIndex, r: &ModuleReading) {
-        let Some(seen) = self.modules.get_mut(module as usize) else { return };
-        let (state, presses) = *seen;
-        *seen = (r.state, r.press_count);
+    /// A module's new reading after `before`: a lit module that left lit after a press means
+    /// that line's picker was here just now.
+    fn confirmed(&mut self, module: ModuleIndex, before: &ModuleReading, r: &ModuleReading) {
         let lit = ModuleState::Lit as u16;
-        // A lit module left lit after a press: that line's picker was here just now.
-        if !(state == lit && r.state != lit && r.press_count != presses) {
+        if !(before.state == lit && r.state != lit && r.press_count != before.press_count) {
             return;
         }
         let Some(order) = self.order_on(module).copied() else { return };
@@ -135,25 +142,6 @@ impl LinkState for Inference {
             self.out.push(LinkMessage::Picker { picker: order.picker, reading });
         }
     }
-
-    fn picker(&mut self, _: u16, _: &PickerReading) {}
-
-    fn order(&mut self, slot: u16, order: &OrderSlot) {
-        put(&mut self.orders, usize::from(slot), order);
-    }
-
-    fn line(&mut self, slot: u16, index: u16, line: &OrderLine) {
-        let k = usize::from(slot);
-        if let Some(s) = self.orders.get(k) {
-            put_line(&mut self.lines, s, k, index, line);
-        }
-    }
-
-    fn health(&mut self, controller: u16, health: &ControllerHealth) {
-        self.clock.report(controller, health);
-    }
-
-    fn source(&mut self, _: SourceKind, _: &SourceHealth) {}
 }
 
 /// Runs the inference on the link's lossless stream until it closes or `stop` sends.

@@ -133,39 +133,34 @@ fn json_ids(ids: &[i64]) -> String {
     format!("[{}]", list.join(","))
 }
 
-impl Sqlite {
-    fn query<T>(
-        &mut self,
-        what: &str,
-        sql: &str,
-        params: impl rusqlite::Params,
-        row: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
-    ) -> Result<Vec<T>, String> {
-        let mut st = self.conn.prepare_cached(sql).map_err(|e| sqlite_err(what, e))?;
-        let rows = st.query_map(params, row).map_err(|e| sqlite_err(what, e))?;
-        rows.collect::<Result<_, _>>().map_err(|e| sqlite_err(what, e))
-    }
+/// Runs a cached statement (prepared once per connection).
+fn sqlite_query<T>(
+    conn: &rusqlite::Connection,
+    what: &str,
+    sql: &str,
+    params: impl rusqlite::Params,
+    row: fn(&rusqlite::Row<'_>) -> rusqlite::Result<T>,
+) -> Result<Vec<T>, String> {
+    let mut st = conn.prepare_cached(sql).map_err(|e| sqlite_err(what, e))?;
+    let rows = st.query_map(params, row).map_err(|e| sqlite_err(what, e))?;
+    rows.collect::<Result<_, _>>().map_err(|e| sqlite_err(what, e))
 }
 
 impl Db for Sqlite {
     fn orders(&mut self, after: Cursor, limit: u32) -> Result<Vec<OrderRow>, String> {
-        let sql = self.q.orders.clone();
-        self.query("orders", &sql, (after.0, after.1, i64::from(limit)), sqlite_order)
+        sqlite_query(&self.conn, "orders", &self.q.orders, (after.0, after.1, i64::from(limit)), sqlite_order)
     }
 
     fn lines(&mut self, after: Cursor, limit: u32) -> Result<Vec<LineRow>, String> {
-        let sql = self.q.lines.clone();
-        self.query("lines", &sql, (after.0, after.1, i64::from(limit)), sqlite_line)
+        sqlite_query(&self.conn, "lines", &self.q.lines, (after.0, after.1, i64::from(limit)), sqlite_line)
     }
 
     fn orders_by_id(&mut self, ids: &[i64]) -> Result<Vec<OrderRow>, String> {
-        let sql = self.q.orders_by_id.clone();
-        self.query("orders", &sql, [json_ids(ids)], sqlite_order)
+        sqlite_query(&self.conn, "orders", &self.q.orders_by_id, [json_ids(ids)], sqlite_order)
     }
 
     fn lines_of_orders(&mut self, ids: &[i64]) -> Result<Vec<LineRow>, String> {
-        let sql = self.q.lines_of_orders.clone();
-        self.query("lines", &sql, [json_ids(ids)], sqlite_line)
+        sqlite_query(&self.conn, "lines", &self.q.lines_of_orders, [json_ids(ids)], sqlite_line)
     }
 }
 
@@ -274,37 +269,32 @@ fn pg_line(r: &postgres::Row) -> Result<LineRow, postgres::Error> {
     })
 }
 
-impl Postgres {
-    fn query<T>(
-        &mut self,
-        what: &str,
-        st: &postgres::Statement,
-        params: &[&(dyn postgres::types::ToSql + Sync)],
-        row: fn(&postgres::Row) -> Result<T, postgres::Error>,
-    ) -> Result<Vec<T>, String> {
-        let rows = self.client.query(st, params).map_err(|e| format!("{what} query: {}", pg_text(&e)))?;
-        rows.iter().map(|r| row(r).map_err(|e| format!("{what} query: {e}"))).collect()
-    }
+/// Runs a prepared statement.
+fn pg_query<T>(
+    client: &mut postgres::Client,
+    what: &str,
+    st: &postgres::Statement,
+    params: &[&(dyn postgres::types::ToSql + Sync)],
+    row: fn(&postgres::Row) -> Result<T, postgres::Error>,
+) -> Result<Vec<T>, String> {
+    let rows = client.query(st, params).map_err(|e| format!("{what} query: {}", pg_text(&e)))?;
+    rows.iter().map(|r| row(r).map_err(|e| format!("{what} query: {e}"))).collect()
 }
 
 impl Db for Postgres {
     fn orders(&mut self, after: Cursor, limit: u32) -> Result<Vec<OrderRow>, String> {
-        let st = self.orders.clone();
-        self.query("orders", &st, &[&after.0, &after.1, &i64::from(limit)], pg_order)
+        pg_query(&mut self.client, "orders", &self.orders, &[&after.0, &after.1, &i64::from(limit)], pg_order)
     }
 
     fn lines(&mut self, after: Cursor, limit: u32) -> Result<Vec<LineRow>, String> {
-        let st = self.lines.clone();
-        self.query("lines", &st, &[&after.0, &after.1, &i64::from(limit)], pg_line)
+        pg_query(&mut self.client, "lines", &self.lines, &[&after.0, &after.1, &i64::from(limit)], pg_line)
     }
 
     fn orders_by_id(&mut self, ids: &[i64]) -> Result<Vec<OrderRow>, String> {
-        let st = self.orders_by_id.clone();
-        self.query("orders", &st, &[&ids], pg_order)
+        pg_query(&mut self.client, "orders", &self.orders_by_id, &[&ids], pg_order)
     }
 
     fn lines_of_orders(&mut self, ids: &[i64]) -> Result<Vec<LineRow>, String> {
-        let st = self.lines_of_orders.clone();
-        self.query("lines", &st, &[&ids], pg_line)
+        pg_query(&mut self.client, "lines", &self.lines_of_orders, &[&ids], pg_line)
     }
 }
