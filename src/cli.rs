@@ -8,7 +8,7 @@ use clap::{Parser, Subcommand};
 ///
 /// Without a subcommand it runs the twin: by default against the built-in simulator (started
 /// in-process on loopback, reached over real TCP); `--controller NAME=HOST:PORT` points
-/// controllers at real hardware. The twin only reads unless `--allow-writes` is given.
+/// controllers at real hardware. The twin only reads: it has no way to write to a controller.
 #[derive(Debug, Parser)]
 #[command(name = "picktwin", version, about, long_about = None, args_conflicts_with_subcommands = true)]
 pub struct Cli {
@@ -33,14 +33,9 @@ pub struct TwinArgs {
     #[arg(long = "controller", value_name = "NAME=HOST:PORT", value_parser = parse_controller)]
     pub controllers: Vec<(String, String)>,
 
-    /// Allow writes to controllers (acknowledging latches, lamp test). Off by default: the
-    /// twin watches a live site and only reads.
-    #[arg(long)]
-    pub allow_writes: bool,
-
     /// Watch a gateway instead of polling: mqtt://HOST:PORT/SITE (or mqtts://). Read-only:
     /// nothing a viewer does reaches a controller.
-    #[arg(long, value_name = "URL", conflicts_with_all = ["controllers", "allow_writes"])]
+    #[arg(long, value_name = "URL", conflicts_with = "controllers")]
     pub source: Option<twin_gateway::BrokerUrl>,
 
     /// TLS for --source.

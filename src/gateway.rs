@@ -50,7 +50,6 @@ pub fn run(args: &GatewayArgs) -> ExitCode {
     let subscribers = 1 + usize::from(recorder.is_some());
     let options = SourceOptions {
         controllers: args.controllers.clone(),
-        allow_writes: false,
         speed: args.speed,
         seed: args.seed,
         lossless: subscribers,

@@ -81,7 +81,6 @@ pub fn run(args: &RecordArgs) -> ExitCode {
     // Recording never writes to a controller; the simulator is driven by its own WCS.
     let options = SourceOptions {
         controllers: args.controllers.clone(),
-        allow_writes: false,
         speed: args.speed,
         seed: args.seed,
         lossless: 1,

@@ -22,7 +22,6 @@ pub fn run(args: &TwinArgs) -> ExitCode {
     // The window offers a record button: a recorder follows the lossless path from the start.
     let options = SourceOptions {
         controllers: args.controllers.clone(),
-        allow_writes: args.allow_writes,
         speed: args.speed,
         seed: args.seed,
         lossless: usize::from(!args.headless),
@@ -95,7 +94,7 @@ fn run_viewer(args: &TwinArgs, site: Arc<twin_model::Site>, url: &twin_gateway::
         app.insert_resource(twin_overlay::OverlaySource(label.clone()));
         app
     };
-    app.insert_resource(MqttSource { viewer, label, last: None });
+    app.insert_resource(MqttSource { viewer, label, last: None, bad_seen: 0 });
     exit_code(app.run())
 }
 
@@ -135,7 +134,6 @@ fn source_label(args: &TwinArgs) -> String {
     if args.controllers.is_empty() {
         format!("simulator ×{} (in process)", args.speed)
     } else {
-        let access = if args.allow_writes { "writes allowed" } else { "read-only" };
-        format!("Modbus TCP, {} controllers, {access}", args.controllers.len())
+        format!("Modbus TCP, {} controllers, read-only", args.controllers.len())
     }
 }

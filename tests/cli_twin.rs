@@ -126,7 +126,7 @@ fn a_gateway_process_feeds_a_headless_viewer_through_mosquitto() {
     // health of the controller, read from the broker.
     let last = stdout.lines().rev().find(|l| l.starts_with("modules:")).unwrap_or_else(|| panic!("{stdout}"));
     assert!(last.contains("ptl-1 ok"), "{last}");
-    // Refusing to write is structural: --source cannot be combined with writes.
+    // Refusing to write is structural: there is no flag for it.
     let out = picktwin(&["--source", &url, "--allow-writes", "--headless", "--for", "1"]);
     assert_eq!(out.status.code(), Some(2), "clap refuses the combination");
     let gw = gateway.wait_with_output().unwrap();

@@ -9,14 +9,29 @@ use twin_overlay::OverlayStats;
 #[derive(Resource, Debug, Default)]
 pub struct ReportFrameStats;
 
-/// Frame times after warm-up, for `--frame-stats`.
+/// Frame times kept: the last 100,000 (half an hour at 60 fps); a twin on a wall for a month
+/// keeps a bounded window, not every frame.
+pub const FRAMES_KEPT: usize = 100_000;
+
+/// Frame times after warm-up, for `--frame-stats`: a ring of the latest [`FRAMES_KEPT`].
 #[derive(Resource, Debug, Default)]
 pub struct FrameStats {
-    /// Seconds per frame.
-    pub frame_s: Vec<f32>,
+    /// Seconds per frame, oldest first.
+    pub frame_s: std::collections::VecDeque<f32>,
+    /// Frames recorded in all (the ring holds the latest).
+    pub frames: u64,
 }
 
 impl FrameStats {
+    /// Records one frame's time, dropping the oldest past [`FRAMES_KEPT`].
+    pub fn push(&mut self, seconds: f32) {
+        if self.frame_s.len() == FRAMES_KEPT {
+            self.frame_s.pop_front();
+        }
+        self.frame_s.push_back(seconds);
+        self.frames += 1;
+    }
+
     /// (mean, p50, p99) in milliseconds.
     pub fn summary(&self) -> Option<(f64, f64, f64)> {
         if self.frame_s.is_empty() {
@@ -34,7 +49,7 @@ impl FrameStats {
 pub(crate) fn record_frame_time(time: Res<Time<Real>>, mut stats: ResMut<FrameStats>) {
     // Skip start-up (pipeline compilation, first uploads).
     if time.elapsed_secs() > 2.0 {
-        stats.frame_s.push(time.delta_secs());
+        stats.push(time.delta_secs());
     }
 }
 
@@ -79,9 +94,26 @@ pub(crate) fn report_frame_stats_on_exit(
             site.0.modules.len(),
             size.0,
             size.1,
-            stats.frame_s.len(),
+            stats.frames,
             1e3 / mean,
             pairs.len()
         );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn frame_times_are_a_bounded_ring_of_the_latest() {
+        let mut s = FrameStats::default();
+        for i in 0..FRAMES_KEPT + 10 {
+            s.push(if i < 10 { 1.0 } else { 0.010 });
+        }
+        assert_eq!((s.frame_s.len(), s.frames), (FRAMES_KEPT, FRAMES_KEPT as u64 + 10));
+        // The ten slow frames at the start fell out of the window.
+        let (mean, p50, p99) = s.summary().unwrap();
+        assert!((mean - 10.0).abs() < 1e-3 && (p50 - 10.0).abs() < 1e-3 && (p99 - 10.0).abs() < 1e-3);
     }
 }

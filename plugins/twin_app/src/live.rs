@@ -5,6 +5,10 @@ use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
 
+/// A feed is stale after three of the gateway's default keyframe periods (10 s) without a good
+/// payload: a quiet floor still gets a keyframe every period.
+pub const FEED_STALE_AFTER_MS: u64 = 30_000;
+
 /// The viewer feeding this twin.
 #[derive(Resource)]
 pub struct MqttSource {
@@ -14,13 +18,17 @@ pub struct MqttSource {
     pub label: String,
     /// When the top bar was last updated.
     pub last: Option<Instant>,
+    /// Bad payloads already raised as alarms.
+    pub bad_seen: u64,
 }
 
-/// Puts the broker, the gateway's state and the lag in the overlay's top bar (twice a second),
-/// and logs a refusal (wrong layout, wire version) once.
+/// Puts the broker, the gateway's state, the lag, the data's age and the bad payloads counted in
+/// the overlay's top bar (twice a second).
 pub(crate) fn show_source_lag(
     mut source: ResMut<MqttSource>,
     overlay: Option<ResMut<twin_overlay::OverlaySource>>,
+    feed: Option<ResMut<twin_overlay::OverlayFeed>>,
+    model: Option<ResMut<twin_overlay::OpsModel>>,
 ) {
     if source.last.is_some_and(|t| t.elapsed() < Duration::from_millis(500)) {
         return;
@@ -33,7 +41,39 @@ pub(crate) fn show_source_lag(
         (None, true, Some(false)) => "gateway offline".to_owned(),
         (None, true, _) => s.lag_ms.map_or("waiting for the keyframe".to_owned(), |l| format!("lag {l} ms")),
     };
-    let text = format!("{} — {state}", source.label);
+    // What is on screen is as old as the last good payload: shown always, so a frozen feed
+    // cannot look healthy; refused payloads are counted where the operator looks.
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map_or(0, |d| d.as_millis() as u64);
+    let age = s.last_good_ms.map_or("no data yet".to_owned(), |t| {
+        format!("data age {:.1} s", now.saturating_sub(t) as f64 / 1000.0)
+    });
+    let bad = match (&s.last_bad, s.bad_payloads) {
+        (Some(last), n) if n > 0 => format!(" — {n} bad payloads, last: {last}"),
+        _ => String::new(),
+    };
+    let text = format!("{} — {state} — {age}{bad}", source.label);
+    // Refused payloads as one alarm at the feed (raised again, as a repeat, in each half
+    // second that brought more), its detail the total and the latest reason.
+    if s.bad_payloads > source.bad_seen
+        && let (Some(mut model), Some(last)) = (model, &s.last_bad)
+    {
+        let detail = format!("{} refused so far; latest: {last}", s.bad_payloads);
+        model.0.feed_alarm(twin_overlay::ops::AlarmKind::BadPayload, detail);
+        source.bad_seen = s.bad_payloads;
+    }
+    // The feed's age counts in the floor's freshness (banner, grey floor) like a controller's.
+    let age = twin_overlay::ops::FeedAge {
+        label: format!("the feed from {}", source.label),
+        last_good_ms: s.last_good_ms,
+        stale_after_ms: FEED_STALE_AFTER_MS,
+    };
+    if let Some(mut f) = feed
+        && f.0.as_ref() != Some(&age)
+    {
+        f.0 = Some(age);
+    }
     if let Some(mut o) = overlay
         && o.0 != text
     {

@@ -18,8 +18,6 @@ use twin_sources::{RunningSources, SourceOverrides};
 pub struct SourceOptions {
     /// `NAME=HOST:PORT` controllers to poll; none: simulate every controller.
     pub controllers: Vec<(String, String)>,
-    /// Writes to controllers allowed (never by default).
-    pub allow_writes: bool,
     /// Simulator time acceleration.
     pub speed: f64,
     /// Simulator seed.
@@ -98,17 +96,15 @@ impl Source {
         } else {
             None
         };
-        let mut builder = Link::builder(site.clone())
-            .options(LinkOptions { allow_writes: options.allow_writes, ..LinkOptions::default() });
+        // Read-only, always: the app issues no command (the wire test in tests/read_only.rs).
+        let mut builder = Link::builder(site.clone()).options(LinkOptions::default());
         for (i, endpoint) in endpoints {
             builder = builder.endpoint(i, endpoint);
         }
         let lossless = (0..options.lossless).map(|_| builder.lossless()).collect();
         let stream = twin_sources::needs_stream(site).then(|| builder.lossless());
         let link = builder.spawn().map_err(|e| format!("cannot start the link: {e}"))?;
-        if !options.allow_writes {
-            tracing::info!("read-only: nothing is written to any controller (--allow-writes to change)");
-        }
+        tracing::info!("read-only: nothing is written to any controller");
         let sources = twin_sources::start(site.clone(), &overrides, link.publisher(), stream)
             .map_err(|e| format!("cannot start the site data sources: {e}"))?;
         Ok(Self { runtime, sim, link, lossless, sources: Some(sources), sim_dir: dir })

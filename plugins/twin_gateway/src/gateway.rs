@@ -132,13 +132,15 @@ pub async fn run(
     let layout = layout_id(&site);
 
     // The link's channel is blocking: a thread moves its messages (stamped) onto the runtime.
-    let (tx, mut link_rx) = tokio::sync::mpsc::unbounded_channel::<(u64, LinkMessage)>();
+    // Bounded: a stalled loop holds the bridge, the link's own bounded channel then fills and
+    // counts what it drops (`LinkEvent::Lost`), and memory stays bounded.
+    let (tx, mut link_rx) = tokio::sync::mpsc::channel::<(u64, LinkMessage)>(1 << 16);
     let bridge_stop = stop.clone();
     std::thread::spawn(move || {
         while !bridge_stop.load(Ordering::Relaxed) {
             match rx.recv_timeout(Duration::from_millis(100)) {
                 Ok(m) => {
-                    if tx.send((now_ms(), m)).is_err() {
+                    if tx.blocking_send((now_ms(), m)).is_err() {
                         break;
                     }
                 }
@@ -189,6 +191,17 @@ pub async fn run(
                     let reconnect = ever_connected;
                     ever_connected = true;
                     let _ = client.try_publish(&topics.status, QoS::AtLeastOnce, true, "online");
+                    // A batch gathered before the outage is older than the keyframe below: sent
+                    // after it (with a higher number) it would rewind every viewer until the
+                    // next keyframe. Its state is in the keyframe; its events go with the held.
+                    let unsent = std::mem::take(&mut batch);
+                    let stale = unsent.len();
+                    let events: Vec<LinkMessage> =
+                        unsent.into_iter().filter(|m| matches!(m, LinkMessage::Event(_))).collect();
+                    update(&mut |s| s.coalesced += (stale - events.len()) as u64);
+                    for (k, m) in events.into_iter().enumerate() {
+                        held.insert(k, m);
+                    }
                     // The state first (it covers what was not sent), then the events held.
                     let key = envelope(seq, now_ms(), Body::Keyframe(state.clone()));
                     let sent = client.try_publish(&topics.keyframe, QoS::AtLeastOnce, true, key).is_ok();

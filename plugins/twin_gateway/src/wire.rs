@@ -1,7 +1,7 @@
 //! What travels through the broker (docs/gateway.md): the topic scheme, the versioned envelope
 //! (postcard, deflated), and broker addresses (`mqtt://[user:pass@]host:port/site`, `mqtts://`).
 
-use std::io::{Read, Write};
+use std::io::Write;
 
 use serde::{Deserialize, Serialize};
 use twin_link::LinkMessage;
@@ -93,20 +93,22 @@ pub fn encode(e: &Envelope) -> Vec<u8> {
     out
 }
 
-/// Decodes a payload; the version is checked before anything else.
-pub fn decode(payload: &[u8]) -> Result<Envelope, WireError> {
+/// Decodes a payload; the version is checked before anything else, and a body that inflates
+/// past `limit` bytes (`Bounds::max_decoded_bytes` of the viewer's layout) is refused while
+/// inflating.
+pub fn decode(payload: &[u8], limit: usize) -> Result<Envelope, WireError> {
     let (v, rest) = payload.split_at_checked(2).ok_or_else(|| WireError::Decode("too short".into()))?;
     let found = u16::from_le_bytes([v[0], v[1]]);
     if found != WIRE_VERSION {
         return Err(WireError::Version { found, supported: WIRE_VERSION });
     }
-    let mut raw = Vec::with_capacity(rest.len() * 4);
-    // A bounded read: a hostile payload cannot inflate without limit.
-    flate2::read::DeflateDecoder::new(rest)
-        .take(256 << 20)
-        .read_to_end(&mut raw)
-        .map_err(|e| WireError::Decode(e.to_string()))?;
-    postcard::from_bytes(&raw).map_err(|e| WireError::Decode(e.to_string()))
+    let raw = twin_record::inflate_bounded(rest, limit).map_err(WireError::Decode)?;
+    let e: Envelope = postcard::from_bytes(&raw).map_err(|e| WireError::Decode(e.to_string()))?;
+    // The prefix and the envelope must agree: a spliced payload is not trusted.
+    if e.version != WIRE_VERSION {
+        return Err(WireError::Version { found: e.version, supported: WIRE_VERSION });
+    }
+    Ok(e)
 }
 
 /// A broker address.
@@ -198,12 +200,31 @@ mod tests {
             body: Body::Deltas(vec![LinkMessage::Event(twin_link::LinkEvent::Stale { controller: 2 })]),
         };
         let bytes = encode(&e);
-        assert_eq!(decode(&bytes).unwrap(), e);
+        const LIMIT: usize = 1 << 20;
+        assert_eq!(decode(&bytes, LIMIT).unwrap(), e);
         let mut other = bytes.clone();
         other[0] = 9;
-        assert_eq!(decode(&other).unwrap_err(), WireError::Version { found: 9, supported: WIRE_VERSION });
-        assert!(matches!(decode(&bytes[..5]), Err(WireError::Decode(_))));
-        assert!(matches!(decode(b"x"), Err(WireError::Decode(_))));
+        assert_eq!(
+            decode(&other, LIMIT).unwrap_err(),
+            WireError::Version { found: 9, supported: WIRE_VERSION }
+        );
+        assert!(matches!(decode(&bytes[..5], LIMIT), Err(WireError::Decode(_))));
+        assert!(matches!(decode(b"x", LIMIT), Err(WireError::Decode(_))));
+    }
+
+    #[test]
+    fn a_body_inflating_past_the_limit_is_refused_while_inflating() {
+        // 64 MiB of zeros deflate to ~64 KiB: a bomb against a 1 MiB limit.
+        let mut z = flate2::write::DeflateEncoder::new(Vec::new(), flate2::Compression::best());
+        let chunk = vec![0u8; 1 << 20];
+        for _ in 0..64 {
+            z.write_all(&chunk).unwrap();
+        }
+        let mut payload = WIRE_VERSION.to_le_bytes().to_vec();
+        payload.extend(z.finish().unwrap());
+        assert!(payload.len() < 200 << 10, "{}", payload.len());
+        let err = decode(&payload, 1 << 20).unwrap_err();
+        assert!(err.to_string().contains("inflates past 1048576 bytes"), "{err}");
     }
 
     #[test]

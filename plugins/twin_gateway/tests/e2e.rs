@@ -2,161 +2,16 @@
 //! viewers, compared module by module with a direct `snapshot` of the simulator; a broker
 //! restart mid-shift; a viewer with the wrong layout refusing.
 
-use std::collections::HashMap;
-use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
+mod common;
+
+use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use common::{Broker, Gateway, free_port, layout, light, matches_snapshot, until, viewer};
 use twin_gateway::{BrokerUrl, Connection, GatewayOptions, GatewayStats, Viewer, ViewerOptions};
-use twin_link::Link;
-use twin_model::Site;
 use twin_model::codes;
-use twin_sim::{Listen, RunningSim, SimConfig, SimOptions};
-
-fn layout(name: &str) -> Arc<Site> {
-    let path = format!("{}/../../layouts/{name}", env!("CARGO_MANIFEST_DIR"));
-    Arc::new(Site::load(path).unwrap_or_else(|e| panic!("{e}")))
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-/// Mosquitto on loopback (local-only mode: anonymous, 127.0.0.1).
-struct Broker {
-    child: Child,
-    port: u16,
-}
-
-impl Broker {
-    fn start(port: u16) -> Self {
-        let child = Command::new("mosquitto")
-            .args(["-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("mosquitto is installed (.ci/run installs it: apt-get install mosquitto)");
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "mosquitto did not start on port {port}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Self { child, port }
-    }
-
-    fn url(&self) -> BrokerUrl {
-        format!("mqtt://127.0.0.1:{}/test", self.port).parse().unwrap()
-    }
-}
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-struct Gateway {
-    rt: tokio::runtime::Runtime,
-    sim: Option<RunningSim>,
-    link: Option<Link>,
-    stop: Arc<AtomicBool>,
-    stats: Arc<Mutex<GatewayStats>>,
-    task: Option<tokio::task::JoinHandle<()>>,
-}
-
-impl Gateway {
-    fn start(site: &Arc<Site>, broker: BrokerUrl, orders_per_day: f64) -> Self {
-        let rt = tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build().unwrap();
-        let config = SimConfig { seed: 9, orders_per_day, ..SimConfig::default() };
-        let addr = SocketAddr::from(([127, 0, 0, 1], 0));
-        let sim = rt
-            .block_on(twin_sim::start(
-                site.clone(),
-                SimOptions { listen: Listen::Base(addr), speed: 60.0, config },
-            ))
-            .unwrap();
-        let mut builder = Link::builder(site.clone()).endpoint(0, sim.addresses()[0].to_string());
-        let rx = builder.lossless();
-        let mut link = builder.spawn().unwrap();
-        drop(link.take_view());
-        let stop = Arc::new(AtomicBool::new(false));
-        let stats = Arc::new(Mutex::new(GatewayStats::default()));
-        let mut options =
-            GatewayOptions::new(Connection { broker, site: "test".into(), ca_pem: None, client_auth: None });
-        options.keyframe_every = Duration::from_secs(2);
-        let task =
-            rt.spawn(twin_gateway::gateway::run(site.clone(), rx, options, stats.clone(), stop.clone()));
-        Self { rt, sim: Some(sim), link: Some(link), stop, stats, task: Some(task) }
-    }
-
-    fn stats(&self) -> GatewayStats {
-        self.stats.lock().unwrap().clone()
-    }
-
-    fn sim(&self) -> &RunningSim {
-        self.sim.as_ref().unwrap()
-    }
-}
-
-impl Drop for Gateway {
-    fn drop(&mut self) {
-        self.stop.store(true, Ordering::Relaxed);
-        if let Some(l) = self.link.take() {
-            l.stop();
-        }
-        if let Some(t) = self.task.take() {
-            let _ = self.rt.block_on(t);
-        }
-        if let Some(s) = self.sim.take() {
-            self.rt.block_on(s.shutdown());
-        }
-    }
-}
-
-fn light(sim: &RunningSim, address: u16, quantity: u16, seq: u16) {
-    let mut c = sim.controllers()[0].lock().unwrap();
-    let mut block = vec![0u16; 12];
-    block[0] = codes::Mode::Pick as u16;
-    block[1] = quantity;
-    codes::text_to_registers("E2E", &mut block[2..6]);
-    block[6] = 2;
-    block[11] = seq;
-    c.write_registers(100 + 12 * address, &block, 123).unwrap();
-}
-
-fn until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if cond() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    cond()
-}
-
-fn viewer(site: &Arc<Site>, broker: &Broker) -> Viewer {
-    Viewer::spawn(
-        site.clone(),
-        ViewerOptions { broker: broker.url(), site: "test".into(), ca_pem: None, client_auth: None },
-        None,
-    )
-    .unwrap()
-}
-
-/// Module by module: the viewer's modules equal a direct poll of the simulator.
-fn matches_snapshot(site: &Site, viewer: &Viewer, gateway: &Gateway) -> bool {
-    let endpoints: HashMap<usize, String> = HashMap::from([(0, gateway.sim().addresses()[0].to_string())]);
-    let snap = gateway.rt.block_on(twin_link::snapshot(site, &endpoints, Duration::from_secs(2))).unwrap();
-    let state = viewer.state();
-    snap.modules.iter().zip(&state.modules).all(|(a, b)| {
-        // `stale` is the link's own mark, not a controller register.
-        twin_link::ModuleReading { stale: false, ..*a } == twin_link::ModuleReading { stale: false, ..*b }
-    })
-}
 
 #[test]
 fn two_viewers_agree_with_a_direct_snapshot_and_late_joiners_start_from_the_keyframe() {

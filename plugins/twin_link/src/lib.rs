@@ -4,6 +4,7 @@
 
 pub mod apply;
 pub mod backoff;
+pub mod bounds;
 pub mod channel;
 pub mod clock;
 mod decode;
@@ -17,6 +18,7 @@ mod source;
 
 pub use apply::{LinkState, apply};
 pub use backoff::Backoff;
+pub use bounds::{Bounds, OutOfBounds};
 pub use channel::{Next, ViewReceiver, ViewSender, view_channel};
 pub use clock::SiteClock;
 pub use plan::Block;
@@ -25,7 +27,10 @@ pub use plugin::{
     ControllerStale, LightModule, LinkBudget, LinkHealth, LinkPlugin, LinkReceiver, LinkSite, LinkSystems,
     LinkWriters, ModbusException, ModuleEntities, OrderBoard, Picker, PickerEntities, ShortPick, SourceEvent,
 };
-pub use poller::{CommandError, Link, LinkBuilder, LinkCommand, LinkOptions, Publisher, Snapshot, snapshot};
+pub use poller::{
+    CommandError, LOSSLESS_CAPACITY, Link, LinkBuilder, LinkCommand, LinkOptions, Publisher, Snapshot,
+    snapshot,
+};
 pub use reading::{
     ConnectionState, ControllerHealth, LinkEvent, LinkMessage, LocationText, ModuleReading, NO_MODULE,
     OrderLine, OrderSlot, PickerReading, SourceHealth, SourceKind, SourceState, SourceType,

@@ -269,8 +269,9 @@ impl LinkState for EcsState<'_, '_, '_, '_, '_> {
             LinkEvent::Refused { controller, reason } => {
                 out.refused.write(ControllerRefused { controller, reason });
             }
-            // Frozen travels in the health report (and greys the modules).
-            LinkEvent::Frozen { .. } => {}
+            // Frozen travels in the health report (and greys the modules); losses concern
+            // lossless subscribers, never the view.
+            LinkEvent::Frozen { .. } | LinkEvent::Lost { .. } => {}
             LinkEvent::Confirmed { module, quantity } => {
                 out.confirmed.write(ButtonConfirmed { module, quantity });
             }

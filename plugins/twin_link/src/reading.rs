@@ -276,6 +276,13 @@ pub enum LinkEvent {
         /// Quantity confirmed.
         picked: u16,
     },
+    /// This lossless subscriber fell behind and its channel was full: `count` messages before
+    /// this one were dropped here (the state it rebuilds may be wrong until the next keyframe
+    /// or full read). Sent to that subscriber only, ahead of the first message that fits.
+    Lost {
+        /// Messages dropped.
+        count: u32,
+    },
 }
 
 /// A change crossing from the poller to its subscribers.

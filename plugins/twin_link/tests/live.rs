@@ -322,7 +322,7 @@ fn writes_are_refused_unless_allowed() {
     let site = demo();
     let t = twin(&site, free_port().to_string(), fast_options());
     let err = t.link.command(twin_link::LinkCommand::Acknowledge { module: 0 }).unwrap_err();
-    assert!(err.to_string().contains("--allow-writes"), "{err}");
+    assert!(err.to_string().contains("allow_writes"), "{err}");
 }
 
 #[test]

@@ -96,6 +96,8 @@ fn time_frames(site: &Site, ops: &Ops, kiosk: bool, panels: Panels) -> (f64, f64
         screen_rect: Some(egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1920.0, 1080.0))),
         ..egui::RawInput::default()
     };
+    // The freshness as the draw system computes it each frame.
+    let fresh = twin_overlay::ops::freshness(site, &health, 2_000, None);
     let mut samples = Vec::with_capacity(FRAMES);
     for i in 0..FRAMES + 20 {
         let start = Instant::now();
@@ -108,6 +110,7 @@ fn time_frames(site: &Site, ops: &Ops, kiosk: bool, panels: Panels) -> (f64, f64
                 source: "bench",
                 wall_ms: 2_000,
                 recording: None,
+                fresh: &fresh,
             };
             std::hint::black_box(ui::draw(ui, &frame, &mut state));
         });

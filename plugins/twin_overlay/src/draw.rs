@@ -8,11 +8,15 @@ use bevy_egui::{EguiContexts, EguiPrimaryContextPass, egui};
 use twin_camera::FlyTo;
 use twin_link::{LightModule, LinkHealth, LinkSite, ModuleEntities, Picker, PickerEntities};
 use twin_model::{ModuleIndex, Site};
-use twin_scene::{FollowPicker, ModuleHighlights, SelectRequest, Selected, Selection, plan_to_world};
+use twin_scene::{
+    FloorStale, FollowPicker, ModuleHighlights, SelectRequest, Selected, Selection, plan_to_world,
+};
 
 use crate::ops::{Ops, Place};
 use crate::ui::{self, Frame, Inspect, UiAction};
-use crate::{OpsModel, OverlaySource, OverlaySystems, OverlayUi, OverlayWallClock, RecordingControl};
+use crate::{
+    OpsModel, OverlayFeed, OverlaySource, OverlaySystems, OverlayUi, OverlayWallClock, RecordingControl,
+};
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(EguiPrimaryContextPass, draw_overlay.in_set(OverlaySystems::Draw));
@@ -46,6 +50,7 @@ struct SceneWriters<'w> {
     fly: MessageWriter<'w, FlyTo>,
     select: MessageWriter<'w, SelectRequest>,
     follow: MessageWriter<'w, FollowPicker>,
+    floor_stale: ResMut<'w, FloorStale>,
 }
 
 /// The ECS data the overlay reads.
@@ -58,6 +63,7 @@ struct SceneData<'w, 's> {
     pickers: Query<'w, 's, &'static Picker>,
     module_entities: Res<'w, ModuleEntities>,
     picker_entities: Res<'w, PickerEntities>,
+    feed: Res<'w, OverlayFeed>,
 }
 
 #[expect(clippy::too_many_arguments, reason = "a system's parameters are its data access")]
@@ -93,18 +99,23 @@ fn draw_overlay(
             .and_then(|&e| data.pickers.get(e).ok())
             .map_or(Inspect::None, |x| Inspect::Picker(p, x.reading)),
     };
+    let wall_ms = wall.0.unwrap_or_else(|| {
+        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+    });
+    let fresh = crate::ops::freshness(site, &data.health.controllers, wall_ms, data.feed.0.as_ref());
+    // The whole floor greys while its data is stale (read first: a write marks it changed).
+    if out.floor_stale.0 != fresh.is_stale() {
+        out.floor_stale.0 = fresh.is_stale();
+    }
     let frame = Frame {
         site,
         ops: &model.0,
         health: &data.health.controllers,
         inspect,
         source: &source.0,
-        wall_ms: wall.0.unwrap_or_else(|| {
-            std::time::SystemTime::now()
-                .duration_since(std::time::UNIX_EPOCH)
-                .map_or(0, |d| d.as_millis() as u64)
-        }),
+        wall_ms,
         recording: Some(&*recording),
+        fresh: &fresh,
     };
     let mut root = egui::Ui::new(
         ctx.clone(),
@@ -131,7 +142,7 @@ fn draw_overlay(
                         .get(usize::from(c))
                         .and_then(|plan| modules_flight(site, &plan.modules)),
                     // A database or a broker has no place on the floor.
-                    Some(Place::Source(_)) | None => None,
+                    Some(Place::Source(_) | Place::Feed) | None => None,
                 };
                 if let Some(fly) = fly {
                     out.fly.write(fly);

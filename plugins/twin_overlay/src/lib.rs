@@ -36,7 +36,8 @@ impl Plugin for OverlayPlugin {
             .insert_resource(OverlaySource(self.source.clone()))
             .init_resource::<OverlayStats>()
             .init_resource::<OverlayWallClock>()
-            .init_resource::<RecordingControl>();
+            .init_resource::<RecordingControl>()
+            .init_resource::<OverlayFeed>();
         // Track runs in Update, after the link applied its messages in PreUpdate; Draw's order
         // against the scene's labels is the app's (twin_app::schedule).
         if !self.external_feed {
@@ -86,6 +87,11 @@ pub struct RecordingControl {
     /// The user pressed the button.
     pub toggle: bool,
 }
+
+/// The feed between the controllers and this twin, when there is one (a gateway through a
+/// broker; the app updates it): its age counts in the floor's freshness.
+#[derive(Resource, Debug, Clone, Default)]
+pub struct OverlayFeed(pub Option<ops::FeedAge>);
 
 /// Where the data comes from.
 #[derive(Resource, Debug, Clone)]

@@ -67,6 +67,7 @@ fn harness<'a>(
                 source: "test",
                 wall_ms: s.wall_ms,
                 recording: None,
+                fresh: &twin_overlay::ops::Freshness::default(),
             };
             let mut actions = Vec::new();
             panel(ui, &frame, &mut s.ui, &mut actions);
@@ -179,6 +180,7 @@ fn the_whole_overlay_draws_and_the_record_button_asks_to_record() {
                 source: "simulator",
                 wall_ms: 0,
                 recording: Some(&control),
+                fresh: &twin_overlay::ops::Freshness::default(),
             };
             let actions = ui::draw(ui, &frame, &mut s.ui);
             s.actions.extend(actions);
@@ -223,4 +225,40 @@ fn without_an_order_source_the_queue_says_so_and_a_stale_one_says_stale() {
     h.state_mut().wall_ms = 10_000;
     h.run();
     assert!(h.query_by_label_contains("WMS database STALE, data age 10.0 s").is_some());
+}
+
+#[test]
+fn stale_data_puts_a_banner_on_the_wall_and_its_age_in_the_top_bar() {
+    let site = demo();
+    let mut ops = model();
+    ops.advance(14.0 * 3600.0 + 3.0 * 60.0 + 27.0, 0, PickerCounts::default());
+    let health = vec![ControllerHealth {
+        connection: ConnectionState::Connected,
+        last_good_poll_ms: 100_000,
+        ..Default::default()
+    }];
+    for (kiosk, wall_ms) in [(true, 142_000), (false, 142_000), (false, 100_400)] {
+        let fresh = twin_overlay::ops::freshness(&site, &health, wall_ms, None);
+        let mut ui_state = UiState::new(kiosk);
+        let mut h = Harness::builder().with_size([1920.0, 1080.0]).build_ui(|ui| {
+            let frame = Frame {
+                site: &site,
+                ops: &ops,
+                health: &health,
+                inspect: Inspect::None,
+                source: "Modbus TCP",
+                wall_ms,
+                recording: None,
+                fresh: &fresh,
+            };
+            ui::draw(ui, &frame, &mut ui_state);
+        });
+        h.run();
+        let banner =
+            h.query_by_label_contains("DATA STALE — last update 14:03:27 (42 s ago): ptl-1").is_some();
+        assert_eq!(banner, wall_ms == 142_000, "kiosk {kiosk} at {wall_ms}");
+        if wall_ms == 100_400 {
+            assert!(h.query_by_label_contains("data age 0.4 s").is_some());
+        }
+    }
 }

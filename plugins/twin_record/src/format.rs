@@ -204,10 +204,34 @@ pub fn encode_frame<T: Serialize>(kind: u8, value: &T) -> std::io::Result<Vec<u8
     Ok(out)
 }
 
-/// Decodes a frame's payload.
-pub fn decode_payload<T: for<'de> Deserialize<'de>>(payload: &[u8]) -> Result<T, String> {
-    let mut raw = Vec::with_capacity(payload.len() * 4);
-    flate2::read::DeflateDecoder::new(payload).read_to_end(&mut raw).map_err(|e| format!("inflate: {e}"))?;
+/// Inflates a deflate body of at most `limit` bytes: a larger one is refused while inflating,
+/// after holding no more than `limit` bytes (a hostile body cannot inflate without end).
+/// The one bounded inflate of recordings and the gateway's wire.
+pub fn inflate_bounded(payload: &[u8], limit: usize) -> Result<Vec<u8>, String> {
+    let mut raw: Vec<u8> = Vec::with_capacity(payload.len().saturating_mul(4).min(limit));
+    let mut z = flate2::read::DeflateDecoder::new(payload);
+    let mut chunk = [0u8; 16 << 10];
+    loop {
+        let n = z.read(&mut chunk).map_err(|e| format!("inflate: {e}"))?;
+        if n == 0 {
+            return Ok(raw);
+        }
+        if raw.len() + n > limit {
+            return Err(format!("inflates past {limit} bytes, more than this layout's data can take"));
+        }
+        // Doubling, but never past the limit: the largest allocation is `limit` bytes.
+        if raw.capacity() < raw.len() + n {
+            let grow = raw.len().max(n).min(limit - raw.len());
+            raw.reserve_exact(grow);
+        }
+        raw.extend_from_slice(&chunk[..n]);
+    }
+}
+
+/// Decodes a frame's payload, refusing one that inflates past `limit` bytes
+/// (`Bounds::max_decoded_bytes` of the recorded site).
+pub fn decode_payload<T: for<'de> Deserialize<'de>>(payload: &[u8], limit: usize) -> Result<T, String> {
+    let raw = inflate_bounded(payload, limit)?;
     postcard::from_bytes(&raw).map_err(|e| format!("decode: {e}"))
 }
 
@@ -358,7 +382,7 @@ mod tests {
         assert_eq!(s.frames.len(), 2);
         assert_eq!(s.truncated_tail, None);
         let (a, b) = s.frames[0].payload;
-        assert_eq!(decode_payload::<Deltas>(&file[a..b]).unwrap(), d);
+        assert_eq!(decode_payload::<Deltas>(&file[a..b], 1 << 20).unwrap(), d);
         let key = encode_frame(KIND_KEYFRAME, &Keyframe { t_ms: 123_456_789, state: TwinState::default() })
             .unwrap();
         assert_eq!(keyframe_time(&key[9..]), Ok(123_456_789));

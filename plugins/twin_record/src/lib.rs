@@ -9,10 +9,10 @@ pub mod replay;
 pub mod state;
 pub mod timeline;
 
-pub use format::{FORMAT_VERSION, Header, RecordError, layout_id};
+pub use format::{FORMAT_VERSION, Header, RecordError, inflate_bounded, layout_id};
 pub use recorder::{
     Recorder, RecorderOptions, RecorderSwitch, RecorderThread, Summary, SwitchStatus, part_path,
 };
 pub use replay::{Cursor, Mark, Recording};
 pub use state::TwinState;
-pub use timeline::{Bookmark, bookmarks_path, offset_text, parse_at};
+pub use timeline::{Bookmark, bookmarks_path, offset_text, parse_at, write_atomically};

@@ -7,7 +7,7 @@
 
 use std::sync::Arc;
 
-use twin_link::{LinkEvent, LinkMessage};
+use twin_link::{Bounds, LinkEvent, LinkMessage};
 use twin_model::Site;
 
 use crate::format::{
@@ -48,6 +48,11 @@ pub struct Recording {
     pub clock: Vec<(u64, u32, u16)>,
     /// Bytes skipped at the end (a crash mid-write): (offset, length).
     pub truncated_tail: Option<(usize, usize)>,
+    /// The recorded site's sizes: messages outside them are skipped, frames inflating past
+    /// them refused.
+    bounds: Bounds,
+    /// Messages skipped because they name something outside the layout, and the first reason.
+    pub rejected: (u64, Option<String>),
 }
 
 /// A position in a recording for playing forward.
@@ -66,10 +71,21 @@ impl Recording {
     pub fn open(
         path: &str,
         layout: Option<(&str, &Site)>,
-        mut progress: impl FnMut(f32),
+        progress: impl FnMut(f32),
     ) -> Result<Self, RecordError> {
         let bytes =
             std::fs::read(path).map_err(|source| RecordError::Io { path: path.to_owned(), source })?;
+        Self::from_bytes(path, bytes, layout, progress)
+    }
+
+    /// Opens a recording held in memory (`path` names it in messages): what [`Self::open`] does
+    /// after reading the file, and what the fuzzer feeds.
+    pub fn from_bytes(
+        path: &str,
+        bytes: Vec<u8>,
+        layout: Option<(&str, &Site)>,
+        mut progress: impl FnMut(f32),
+    ) -> Result<Self, RecordError> {
         let (header, start) = read_header(path, &bytes)?;
         if let Some((given, site)) = layout {
             let id = layout_id(site);
@@ -92,7 +108,10 @@ impl Recording {
                 "{path}: the recording ends in a partial frame at byte {at} ({len} bytes skipped): it was cut off while writing (crash or power loss); everything before is intact"
             );
         }
+        let bounds = Bounds::for_site(&site);
         let mut r = Self {
+            bounds,
+            rejected: (0, None),
             path: path.to_owned(),
             header,
             site: Arc::new(site),
@@ -118,12 +137,17 @@ impl Recording {
                 r.spans.push((t, t));
                 r.duration_ms = r.duration_ms.max(t);
             } else {
-                let d: Deltas = decode_payload(payload).map_err(corrupt)?;
+                let d: Deltas = decode_payload(payload, bounds.max_decoded_bytes()).map_err(corrupt)?;
                 let last = d.items.last().map_or(d.t0_ms, |(dt, _)| d.t0_ms + u64::from(*dt));
                 r.spans.push((d.t0_ms, last));
                 r.duration_ms = r.duration_ms.max(last);
                 for (dt, m) in &d.items {
                     let t = d.t0_ms + u64::from(*dt);
+                    if let Err(e) = bounds.check(m) {
+                        r.rejected.0 += 1;
+                        r.rejected.1.get_or_insert_with(|| format!("at {t} ms: {e}"));
+                        continue;
+                    }
                     match m {
                         LinkMessage::Event(e)
                             if !matches!(e, LinkEvent::Connected { .. } | LinkEvent::Confirmed { .. }) =>
@@ -146,6 +170,11 @@ impl Recording {
             }
         }
         progress(1.0);
+        if let (n, Some(first)) = &r.rejected {
+            tracing::warn!(
+                "{path}: {n} messages name something outside the recorded layout and are skipped; first {first}"
+            );
+        }
         if r.keyframes.is_empty() {
             return Err(RecordError::Corrupt {
                 path: path.to_owned(),
@@ -198,8 +227,11 @@ impl Recording {
         let k = self.keyframes.partition_point(|&(t, _)| t <= t_ms).max(1) - 1;
         let (_, frame) = self.keyframes[k];
         let f = self.frames[frame];
-        let key: Keyframe = decode_payload(&self.bytes[f.payload.0..f.payload.1])
-            .map_err(|why| RecordError::Corrupt { path: self.path.clone(), offset: f.offset as u64, why })?;
+        let corrupt = |why| RecordError::Corrupt { path: self.path.clone(), offset: f.offset as u64, why };
+        let key: Keyframe =
+            decode_payload(&self.bytes[f.payload.0..f.payload.1], self.bounds.max_decoded_bytes())
+                .map_err(corrupt)?;
+        key.state.check(&self.bounds).map_err(|e| corrupt(format!("keyframe: {e}")))?;
         let mut state = key.state;
         let mut cursor = Cursor { frame: frame + 1, item: 0, decoded: None, t_ms: key.t_ms };
         self.advance(&mut cursor, t_ms, |_, m| state.apply(m))?;
@@ -224,9 +256,11 @@ impl Recording {
                 break;
             }
             if cursor.decoded.as_ref().is_none_or(|(i, _)| *i != cursor.frame) {
-                let d: Deltas = decode_payload(&self.bytes[fr.payload.0..fr.payload.1]).map_err(|why| {
-                    RecordError::Corrupt { path: self.path.clone(), offset: fr.offset as u64, why }
-                })?;
+                let limit = self.bounds.max_decoded_bytes();
+                let d: Deltas =
+                    decode_payload(&self.bytes[fr.payload.0..fr.payload.1], limit).map_err(|why| {
+                        RecordError::Corrupt { path: self.path.clone(), offset: fr.offset as u64, why }
+                    })?;
                 cursor.decoded = Some((cursor.frame, d));
             }
             let Some((_, d)) = cursor.decoded.as_ref() else { break };
@@ -236,7 +270,10 @@ impl Recording {
                     cursor.t_ms = to_ms;
                     return Ok(());
                 }
-                f(t, m);
+                // Counted when the file was opened.
+                if self.bounds.check(m).is_ok() {
+                    f(t, m);
+                }
                 cursor.item += 1;
             }
             cursor.frame += 1;

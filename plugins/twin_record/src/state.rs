@@ -4,8 +4,8 @@
 use serde::{Deserialize, Serialize};
 use twin_link::apply::{put, put_line};
 use twin_link::{
-    ControllerHealth, LinkMessage, LinkState, ModuleReading, OrderLine, OrderSlot, PickerReading,
-    SourceHealth, SourceKind,
+    Bounds, ControllerHealth, LinkMessage, LinkState, ModuleReading, OrderLine, OrderSlot, OutOfBounds,
+    PickerReading, SourceHealth, SourceKind,
 };
 use twin_model::{ModuleIndex, Site};
 
@@ -51,9 +51,25 @@ impl TwinState {
     }
 
     /// Applies one message by the link's rule ([`twin_link::apply`]; events change no state).
-    /// Out-of-range indices grow the tables, so nothing the link said is dropped.
+    /// Out-of-range indices grow the tables, so nothing the link said is dropped: messages from
+    /// outside the process are checked against the layout first ([`Bounds::check`]).
     pub fn apply(&mut self, msg: &LinkMessage) {
         twin_link::apply(self, msg);
+    }
+
+    /// Whether a state from outside (a keyframe received or read back) fits the site: no table
+    /// longer than the layout's, so applying it never holds more than the layout allows.
+    pub fn check(&self, bounds: &Bounds) -> Result<(), OutOfBounds> {
+        let fits = |what, len: usize, size: u64| {
+            let len = len as u64;
+            if len <= size { Ok(()) } else { Err(OutOfBounds { what, index: len - 1, size }) }
+        };
+        fits("module", self.modules.len(), bounds.modules.into())?;
+        fits("picker", self.pickers.len(), bounds.pickers.into())?;
+        fits("slot", self.orders.len(), bounds.slots.into())?;
+        fits("slot", self.lines.len(), bounds.slots.into())?;
+        fits("controller", self.health.len(), bounds.controllers.into())?;
+        self.lines.iter().try_for_each(|l| fits("line", l.len(), bounds.lines.into()))
     }
 
     /// The state as messages (what a view needs to show it from scratch).

@@ -72,6 +72,21 @@ pub fn bookmarks_path(recording: &Path) -> PathBuf {
     recording.with_file_name(name)
 }
 
+/// Writes `text` to `path` atomically: a temporary file beside it, flushed, then renamed over
+/// it, so a crash or power loss mid-write leaves the old file or the new one, never half of
+/// either.
+pub fn write_atomically(path: &Path, text: &str) -> std::io::Result<()> {
+    use std::io::Write;
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".tmp");
+    let tmp = PathBuf::from(tmp);
+    let mut f = std::fs::File::create(&tmp)?;
+    f.write_all(text.as_bytes())?;
+    f.sync_all()?;
+    drop(f);
+    std::fs::rename(&tmp, path)
+}
+
 /// `+H:MM:SS` from the start.
 pub fn offset_text(t_ms: u64) -> String {
     let s = t_ms / 1000;
@@ -86,5 +101,18 @@ mod tests {
     fn bookmark_file_sits_beside_the_recording() {
         assert_eq!(bookmarks_path(Path::new("/r/shift.ptrec")), Path::new("/r/shift.ptrec.bookmarks.ron"));
         assert_eq!(offset_text(3_723_000), "+1:02:03");
+    }
+
+    #[test]
+    fn an_atomic_write_replaces_the_file_whole_and_leaves_no_temporary() {
+        let dir = std::env::temp_dir().join(format!("picktwin-atomic-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("b.ron");
+        write_atomically(&path, "old").unwrap();
+        write_atomically(&path, "new, longer").unwrap();
+        assert_eq!(std::fs::read_to_string(&path).unwrap(), "new, longer");
+        let names: Vec<_> = std::fs::read_dir(&dir).unwrap().map(|e| e.unwrap().file_name()).collect();
+        assert_eq!(names, ["b.ron"]);
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }

@@ -111,7 +111,7 @@ impl Replay {
         let text = ron::ser::to_string_pretty(&self.bookmarks, ron::ser::PrettyConfig::default());
         match text
             .map_err(|e| e.to_string())
-            .and_then(|t| std::fs::write(&self.bookmarks_path, t).map_err(|e| e.to_string()))
+            .and_then(|t| twin_record::write_atomically(&self.bookmarks_path, &t).map_err(|e| e.to_string()))
         {
             Ok(()) => tracing::info!("bookmarks saved to {}", self.bookmarks_path.display()),
             Err(e) => tracing::error!("cannot save bookmarks to {}: {e}", self.bookmarks_path.display()),

@@ -19,7 +19,7 @@ use twin_model::layout::Rect;
 
 pub use floor::{FloorBounds, RackEntity, StationEntity};
 pub use labels::{LabelScale, WorldLabel};
-pub use modules::{ModuleHighlights, ModuleMaterial, ModuleStates, module_size};
+pub use modules::{FloorStale, ModuleHighlights, ModuleMaterial, ModuleStates, module_size};
 pub use pickers::PickerMotion;
 pub use selection::{FollowPicker, SelectRequest, Selected, Selection, SelectionChanged};
 

@@ -17,7 +17,7 @@ use bevy::render::renderer::RenderQueue;
 use bevy::render::storage::{GpuShaderBuffer, ShaderBuffer};
 use bevy::render::{Extract, ExtractSchedule, Render, RenderApp, RenderSystems};
 use bevy::shader::ShaderRef;
-use twin_link::{LightModule, LinkSite, ModuleEntities};
+use twin_link::{LightModule, LinkSite, ModuleEntities, ModuleReading};
 use twin_model::ModuleIndex;
 
 use crate::display::{self, Packed};
@@ -28,10 +28,13 @@ use crate::{SceneSystems, plan_to_world};
 const SHADER: &str = "embedded://twin_scene/shaders/module.wgsl";
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<ModuleStates>().init_resource::<ModuleHighlights>().add_systems(
-        PostUpdate,
-        (attach_module_visuals, pack_changed_modules).chain().in_set(SceneSystems::Sync),
-    );
+    app.init_resource::<ModuleStates>()
+        .init_resource::<ModuleHighlights>()
+        .init_resource::<FloorStale>()
+        .add_systems(
+            PostUpdate,
+            (attach_module_visuals, pack_changed_modules).chain().in_set(SceneSystems::Sync),
+        );
     if app.get_sub_app(RenderApp).is_some() {
         bevy::asset::embedded_asset!(app, "shaders/module.wgsl");
         app.add_plugins(MaterialPlugin::<ModuleMaterial>::default());
@@ -145,8 +148,15 @@ fn attach_module_visuals(
     }
 }
 
+/// The whole floor's data is stale (the overlay decides: docs/overlay.md): every module is
+/// drawn grey, whatever its last reading says.
+#[derive(Resource, Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct FloorStale(pub bool);
+
 /// Packs the modules whose state, selection or highlight changed; queues their ranges.
+#[expect(clippy::too_many_arguments, reason = "a system's parameters are its data access")]
 fn pack_changed_modules(
+    floor: Res<FloorStale>,
     mut states: ResMut<ModuleStates>,
     changed: Query<&LightModule, Changed<LightModule>>,
     all: Query<&LightModule>,
@@ -178,6 +188,9 @@ fn pack_changed_modules(
         last_highlights.clone_from(&highlights.0);
         last_highlights.sort_unstable();
     }
+    if floor.is_changed() {
+        states.scratch.extend(0..states.packed.len() as ModuleIndex);
+    }
     if states.scratch.is_empty() {
         return;
     }
@@ -190,7 +203,8 @@ fn pack_changed_modules(
         let Some(slot) = states.packed.get_mut(index as usize) else { continue };
         let is_selected = selected == Some(index);
         let highlighted = last_highlights.binary_search(&index).is_ok();
-        *slot = display::pack_reading(&module.reading, is_selected, highlighted);
+        let reading = ModuleReading { stale: module.reading.stale || floor.0, ..module.reading };
+        *slot = display::pack_reading(&reading, is_selected, highlighted);
         states.packed_total += 1;
         match states.changed.last_mut() {
             Some((first, count)) if *first + *count == index => *count += 1,

@@ -36,10 +36,12 @@ impl LinkBuilder {
         self
     }
 
-    /// A subscriber that receives every message, never coalesced (the recorder). It must keep
-    /// up on average: the channel is unbounded.
+    /// A subscriber that receives every message, never coalesced (the recorder). The channel
+    /// holds [`LOSSLESS_CAPACITY`] messages: a subscriber that falls that far behind loses the
+    /// messages that do not fit, and the next one it gets is [`LinkEvent::Lost`] with their
+    /// number, so nothing is lost silently and memory stays bounded.
     pub fn lossless(&mut self) -> Receiver<LinkMessage> {
-        let (tx, rx) = crossbeam_channel::unbounded();
+        let (tx, rx) = crossbeam_channel::bounded(LOSSLESS_CAPACITY);
         self.lossless.push(tx);
         rx
     }

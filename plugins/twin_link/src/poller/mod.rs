@@ -40,7 +40,7 @@ mod wire;
 
 pub use handle::{Link, LinkBuilder};
 pub(crate) use latency::Latency;
-pub use outbox::Publisher;
+pub use outbox::{LOSSLESS_CAPACITY, Publisher};
 pub use snapshot::{Snapshot, snapshot};
 pub use wire::{PollError, Target, targets};
 
@@ -95,8 +95,8 @@ pub enum LinkCommand {
 pub enum CommandError {
     /// The link was started read-only.
     #[error(
-        "picktwin is read-only: it never writes to a controller unless started with --allow-writes \
-         (needed to acknowledge latches or run a lamp test)"
+        "picktwin is read-only: it never writes to a controller unless its link is built with \
+         LinkOptions::allow_writes (needed to acknowledge latches or run a lamp test)"
     )]
     ReadOnly,
     /// The module or controller does not exist.

@@ -3,10 +3,46 @@
 
 use super::*;
 
+/// Messages a lossless subscriber's channel holds (about 100 MB at the largest message):
+/// minutes of the busiest site, so only a stuck subscriber reaches it.
+pub const LOSSLESS_CAPACITY: usize = 1 << 20;
+
+/// A lossless subscriber and what it lost since the last message it got.
+pub(super) struct Lossless {
+    tx: Sender<LinkMessage>,
+    lost: u32,
+}
+
+impl Lossless {
+    /// Sends `msg`, first telling of any messages lost before it; false once the subscriber is
+    /// gone. A full channel drops the message and counts it.
+    fn send(&mut self, msg: &LinkMessage) -> bool {
+        use crossbeam_channel::TrySendError;
+        if self.lost > 0 {
+            match self.tx.try_send(LinkMessage::Event(LinkEvent::Lost { count: self.lost })) {
+                Ok(()) => self.lost = 0,
+                Err(TrySendError::Full(_)) => {
+                    self.lost = self.lost.saturating_add(1);
+                    return true;
+                }
+                Err(TrySendError::Disconnected(_)) => return false,
+            }
+        }
+        match self.tx.try_send(msg.clone()) {
+            Ok(()) => true,
+            Err(TrySendError::Full(_)) => {
+                self.lost = self.lost.saturating_add(1);
+                true
+            }
+            Err(TrySendError::Disconnected(_)) => false,
+        }
+    }
+}
+
 /// Where each message goes: the coalescing view channel and any lossless subscribers.
 pub(super) struct Outbox {
     pub(super) view: ViewSender,
-    pub(super) lossless: Vec<Sender<LinkMessage>>,
+    pub(super) lossless: Vec<Lossless>,
     /// Latest state per key waiting for room in the view channel.
     pub(super) pending_modules: HashMap<ModuleIndex, ModuleReading>,
     pub(super) pending_pickers: HashMap<u16, PickerReading>,
@@ -29,7 +65,7 @@ impl Outbox {
     ) -> Self {
         Self {
             view,
-            lossless,
+            lossless: lossless.into_iter().map(|tx| Lossless { tx, lost: 0 }).collect(),
             pending_modules: HashMap::new(),
             pending_pickers: HashMap::new(),
             pending_orders: HashMap::new(),
@@ -42,7 +78,7 @@ impl Outbox {
     }
 
     pub(super) fn publish(&mut self, msg: LinkMessage) {
-        self.lossless.retain(|s| s.send(msg.clone()).is_ok());
+        self.lossless.retain_mut(|s| s.send(&msg));
         if self.has_pending() {
             // Keep order per key: while older states wait, newer ones wait behind them.
             self.coalesce(msg);
@@ -226,5 +262,24 @@ mod tests {
             .collect();
         latest.sort();
         assert_eq!(latest, vec![(1, 9), (2, 9)]);
+    }
+
+    #[test]
+    fn a_full_lossless_channel_drops_and_then_says_how_many() {
+        let (view, _view_rx) = view_channel(4);
+        let (tx, rx) = crossbeam_channel::bounded(3);
+        let mut o = Outbox::new(view, vec![tx], Arc::default());
+        let m = |q| LinkMessage::Module {
+            module: 0,
+            reading: ModuleReading { quantity: q, ..Default::default() },
+        };
+        for q in 0..10 {
+            o.publish(m(q));
+        }
+        let got: Vec<LinkMessage> = rx.try_iter().collect();
+        assert_eq!(got, vec![m(0), m(1), m(2)], "three fit, seven are counted");
+        o.publish(m(10));
+        let got: Vec<LinkMessage> = rx.try_iter().collect();
+        assert_eq!(got, vec![LinkMessage::Event(LinkEvent::Lost { count: 7 }), m(10)]);
     }
 }

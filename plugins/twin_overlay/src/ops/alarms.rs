@@ -35,6 +35,12 @@ pub enum AlarmKind {
     SourceStale,
     /// A site data source sent rows or messages the twin refused.
     SourceRejected,
+    /// The feed (a gateway through a broker) sent payloads this twin refused: undecodable, too
+    /// large, another wire version or layout, indices outside the layout.
+    BadPayload,
+    /// A recording or feed says messages were lost there (its subscriber fell behind): the
+    /// state may be off until the next keyframe.
+    DataLost,
 }
 
 impl AlarmKind {
@@ -54,6 +60,8 @@ impl AlarmKind {
             Self::SourceDown => "source down",
             Self::SourceStale => "source stale",
             Self::SourceRejected => "refused input",
+            Self::BadPayload => "bad payload",
+            Self::DataLost => "data lost",
         }
     }
 
@@ -86,7 +94,9 @@ impl AlarmKind {
             | Self::ModbusException
             | Self::BlockMissing
             | Self::SourceStale
-            | Self::SourceRejected => Severity::Warning,
+            | Self::SourceRejected
+            | Self::BadPayload
+            | Self::DataLost => Severity::Warning,
             Self::Shortage | Self::MisPick => Severity::Notice,
         }
     }
@@ -112,6 +122,8 @@ pub enum Place {
     Module(ModuleIndex),
     /// A site data source.
     Source(twin_link::SourceKind),
+    /// The feed this twin reads (a gateway through a broker, a recording).
+    Feed,
 }
 
 /// One alarm.

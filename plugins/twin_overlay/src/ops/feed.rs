@@ -87,6 +87,10 @@ impl LinkState for Feed<'_> {
             LinkEvent::SourceDown { .. } | LinkEvent::SourceUp { .. } | LinkEvent::SourceRejected { .. } => {
                 self.ops.source_event(event);
             }
+            LinkEvent::Lost { count } => self.ops.feed_alarm(
+                super::AlarmKind::DataLost,
+                format!("{count} messages lost here: the recorder fell behind; the floor may be off until the next keyframe"),
+            ),
             _ => {}
         }
     }

@@ -155,6 +155,13 @@ impl Ops {
         }
     }
 
+    /// Something about the feed itself (bad payloads, lost messages): an event alarm at the
+    /// feed, repeats counted on the open one.
+    pub fn feed_alarm(&mut self, kind: AlarmKind, detail: String) {
+        let (now, wall) = (self.now, self.wall_ms);
+        self.alarms.raise(kind, Place::Feed, detail, now, wall);
+    }
+
     /// A source's event: down (with the reason), up again, or refused input.
     pub fn source_event(&mut self, event: &LinkEvent) {
         let (now, wall) = (self.now, self.wall_ms);

@@ -70,5 +70,6 @@ pub(crate) fn place_name(frame: &Frame, p: Place) -> String {
         Place::Controller(c) => controller_name(frame.site, c).to_owned(),
         Place::Module(m) => module_name(frame.site, m),
         Place::Source(kind) => format!("{} source", kind.name()),
+        Place::Feed => "feed".to_owned(),
     }
 }

@@ -42,6 +42,16 @@ pub fn kiosk(ui: &mut Ui, frame: &Frame, _state: &mut UiState) {
     let panel_frame = egui::Frame::new().fill(Color32::from_gray(12)).inner_margin(t.text * 0.6);
     let text = |s: String| RichText::new(s).font(FontId::proportional(t.text));
 
+    // Stale data: a full-width banner in heading type across the top, readable across the room.
+    if frame.fresh.is_stale() {
+        let banner = egui::Frame::new().fill(super::STALE_RED).inner_margin(t.text * 0.5);
+        egui::Panel::top("kiosk_stale").frame(banner).show(ui, |ui| {
+            ui.vertical_centered(|ui| {
+                let text = RichText::new(super::stale_text(frame)).font(FontId::proportional(t.heading));
+                ui.label(text.strong().color(Color32::WHITE));
+            });
+        });
+    }
     egui::Panel::top("kiosk_top").frame(panel_frame).show(ui, |ui| {
         ui.horizontal(|ui| {
             ui.label(RichText::new(&frame.site.layout.name).font(FontId::proportional(t.heading)).strong());
@@ -49,6 +59,8 @@ pub fn kiosk(ui: &mut Ui, frame: &Frame, _state: &mut UiState) {
             ui.label(RichText::new(clock(frame.ops.now())).font(FontId::monospace(t.heading)));
             ui.add_space(t.text);
             ui.label(text(frame.source.to_owned()).weak());
+            ui.add_space(t.text);
+            ui.label(text(frame.fresh.age_text()).weak());
         });
     });
     egui::Panel::bottom("kiosk_bottom").frame(panel_frame).show(ui, |ui| {

@@ -38,6 +38,8 @@ pub struct Frame<'a> {
     pub wall_ms: u64,
     /// The record button's state (None: no recorder here).
     pub recording: Option<&'a crate::RecordingControl>,
+    /// How old the data on screen is.
+    pub fresh: &'a crate::ops::Freshness,
 }
 
 /// The selected thing and its live state.
@@ -184,6 +186,15 @@ fn top_bar(ui: &mut Ui, frame: &Frame, state: &mut UiState, actions: &mut Vec<Ui
         ui.separator();
         ui.label(frame.source);
         ui.separator();
+        // The data's age, always; past its limit the whole line says so (the floor greys too).
+        if frame.fresh.is_stale() {
+            ui.label(
+                RichText::new(stale_text(frame)).strong().color(Color32::WHITE).background_color(STALE_RED),
+            );
+        } else {
+            ui.label(frame.fresh.age_text());
+        }
+        ui.separator();
         let open = frame.ops.alarms.open_count();
         let colour = severity_colour(frame.ops.alarms.worst_open());
         ui.label(RichText::new(plural(open, "open alarm")).color(colour));
@@ -233,6 +244,19 @@ pub(crate) fn severity_colour(s: Option<Severity>) -> Color32 {
 /// Clock seconds as `HH:MM:SS`, with the day from the second day on.
 pub fn clock(t: f64) -> String {
     twin_link::clock::clock_text(t)
+}
+
+/// The banner's red.
+pub(crate) const STALE_RED: Color32 = Color32::from_rgb(190, 30, 30);
+
+/// "DATA STALE — last update 14:03:27 (42 s ago): ptl-1". The last update is the controllers'
+/// clock, which stops when their data stops.
+pub(crate) fn stale_text(frame: &Frame) -> String {
+    let ago = frame
+        .fresh
+        .age_ms
+        .map_or("nothing received".to_owned(), |a| format!("{:.0} s ago", a as f64 / 1000.0));
+    format!("DATA STALE — last update {} ({ago}): {}", clock(frame.ops.now()), frame.fresh.stale.join(", "))
 }
 
 /// `1 open alarm`, `3 open alarms`.

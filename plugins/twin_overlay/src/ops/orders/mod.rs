@@ -217,19 +217,31 @@ impl OrderBook {
         change
     }
 
-    /// Drops the oldest finished, off-board orders beyond the cap.
+    /// Drops orders beyond the cap, oldest first: finished off-board orders, then off-board
+    /// orders that never finished (left the board unfinished: the WMS withdrew them, or their
+    /// end fell between two polls), then, on a board larger than the cap, the oldest of all.
+    /// The book never holds more than the cap, however the site behaves.
     fn trim(&mut self) {
         if self.orders.len() <= self.cap {
             return;
         }
-        let excess = self.orders.len() - self.cap;
-        let mut dropped = 0;
-        self.orders.retain(|o| {
-            let drop = dropped < excess && o.status.is_finished() && o.slot.is_none();
-            dropped += usize::from(drop);
-            !drop
-        });
-        if dropped > 0 {
+        let rules: [fn(&OrderRecord) -> bool; 3] =
+            [|o| o.status.is_finished() && o.slot.is_none(), |o| o.slot.is_none(), |_| true];
+        let mut dropped_any = false;
+        for rule in rules {
+            let excess = self.orders.len().saturating_sub(self.cap);
+            if excess == 0 {
+                break;
+            }
+            let mut dropped = 0;
+            self.orders.retain(|o| {
+                let drop = dropped < excess && rule(o);
+                dropped += usize::from(drop);
+                !drop
+            });
+            dropped_any |= dropped > 0;
+        }
+        if dropped_any {
             self.by_id = self.orders.iter().enumerate().map(|(i, o)| (o.id, i)).collect();
         }
     }

@@ -59,6 +59,19 @@ fn cap_drops_the_oldest_finished_orders_only() {
 }
 
 #[test]
+fn orders_leaving_the_board_unfinished_never_grow_the_book_past_its_cap() {
+    let mut book = OrderBook::with_capacity(50);
+    // A week of orders that each sit in a slot and are replaced before they finish.
+    for id in 1..=10_000u32 {
+        book.apply_slot((id % 8) as u16, &slot(id, 0, OrderStatus::Pending, 0, 1, 0), f64::from(id));
+        assert!(book.orders().len() <= 50, "{} orders after {id}", book.orders().len());
+    }
+    // The newest are kept, and lookups still work after trimming.
+    assert_eq!(book.get(10_000).unwrap().id, 10_000);
+    assert!(book.get(1).is_none());
+}
+
+#[test]
 fn view_filters_searches_and_sorts() {
     let mut book = OrderBook::with_capacity(100);
     book.apply_slot(0, &slot(1201, 0, OrderStatus::Pending, 0, 4, 300), 0.0);

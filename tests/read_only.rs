@@ -1,0 +1,134 @@
+//! Read-only at the wire: a proxy between picktwin and the simulator decodes every Modbus TCP
+//! request and records its function code. The twin in a window (link, scene, overlay drawn
+//! every frame), the headless twin and the recorder run through it for a simulated hour (the
+//! simulator at 600×); any write code (05, 06, 15, 16, 23) fails the test.
+
+use std::collections::BTreeMap;
+use std::io::{Read, Write};
+use std::net::{TcpListener, TcpStream};
+use std::process::{Command, Stdio};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+mod common;
+use common::{Reaper, text, wait_for_port};
+
+type Codes = Arc<Mutex<BTreeMap<u8, u64>>>;
+
+/// Copies `from` to `to`, recording the function code of each MBAP frame (7-byte header, then
+/// the PDU whose first byte is the code).
+fn watch_requests(mut from: TcpStream, mut to: TcpStream, codes: Codes) {
+    let mut header = [0u8; 7];
+    loop {
+        if from.read_exact(&mut header).is_err() {
+            return;
+        }
+        let len = usize::from(u16::from_be_bytes([header[4], header[5]]));
+        let mut pdu = vec![0u8; len.saturating_sub(1)];
+        if len == 0 || from.read_exact(&mut pdu).is_err() {
+            return;
+        }
+        *codes.lock().unwrap().entry(pdu[0]).or_default() += 1;
+        if to.write_all(&header).and_then(|()| to.write_all(&pdu)).is_err() {
+            return;
+        }
+    }
+}
+
+/// A proxy to `upstream` on a free port; every connection's requests are watched.
+fn proxy(upstream: String, codes: Codes) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let addr = listener.local_addr().unwrap().to_string();
+    std::thread::spawn(move || {
+        for client in listener.incoming().flatten() {
+            let Ok(server) = TcpStream::connect(&upstream) else { continue };
+            let (c2, s2) = (client.try_clone().unwrap(), server.try_clone().unwrap());
+            let codes = codes.clone();
+            std::thread::spawn(move || watch_requests(client, server, codes));
+            // Replies go back unchanged.
+            std::thread::spawn(move || {
+                let (mut s, mut c) = (s2, c2);
+                let _ = std::io::copy(&mut s, &mut c);
+            });
+        }
+    });
+    addr
+}
+
+fn free_port() -> u16 {
+    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}
+
+#[test]
+fn a_simulated_hour_of_the_twin_the_window_and_the_recorder_sends_no_write() {
+    let sim_addr = format!("127.0.0.1:{}", free_port());
+    let _sim = Reaper(
+        Command::new(env!("CARGO_BIN_EXE_picktwin"))
+            .args(["sim", "--layout", "layouts/demo.ron", "--listen", &sim_addr, "--speed", "600"])
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap(),
+    );
+    wait_for_port(&sim_addr);
+    let codes: Codes = Arc::default();
+    let via = proxy(sim_addr, codes.clone());
+    let controller = format!("ptl-1={via}");
+    let dir = std::env::temp_dir().join(format!("picktwin-read-only-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let recording = dir.join("hour.ptrec");
+    let shot = dir.join("floor.png");
+    let run = |args: &[&str]| {
+        Command::new(env!("CARGO_BIN_EXE_picktwin"))
+            .args(args)
+            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap()
+    };
+    // Six wall seconds at 600× are an hour of the site; the three run at once.
+    let rec = recording.to_str().unwrap();
+    let recorder = run(&[
+        "record",
+        "--layout",
+        "layouts/demo.ron",
+        "--controller",
+        &controller,
+        "--out",
+        rec,
+        "--for",
+        "7",
+    ]);
+    let headless =
+        run(&["--layout", "layouts/demo.ron", "--controller", &controller, "--headless", "--for", "7"]);
+    // The windowed twin needs a display (the test command provides Xvfb).
+    let windowed = std::env::var_os("DISPLAY").is_some().then(|| {
+        let png = shot.to_str().unwrap();
+        run(&[
+            "--layout",
+            "layouts/demo.ron",
+            "--controller",
+            &controller,
+            "--screenshot",
+            png,
+            "--after",
+            "7",
+        ])
+    });
+    for child in [Some(recorder), Some(headless), windowed].into_iter().flatten() {
+        let out = child.wait_with_output().unwrap();
+        assert!(out.status.success(), "{}{}", text(&out.stdout), text(&out.stderr));
+    }
+    std::thread::sleep(Duration::from_millis(200));
+    let codes = codes.lock().unwrap().clone();
+    let reads: u64 = [1u8, 2, 3, 4].iter().filter_map(|c| codes.get(c)).sum();
+    assert!(reads > 50, "the twin polled through the proxy: {codes:?}");
+    let writes: Vec<_> =
+        [5u8, 6, 15, 16, 22, 23].iter().filter_map(|c| codes.get(c).map(|n| (c, n))).collect();
+    assert!(writes.is_empty(), "write function codes on the wire: {writes:?} (all: {codes:?})");
+    assert!(codes.keys().all(|c| [1, 2, 3, 4].contains(c)), "only read codes: {codes:?}");
+    assert!(std::fs::metadata(&recording).map(|m| m.len()).unwrap_or(0) > 0, "the recorder recorded");
+    let _ = std::fs::remove_dir_all(&dir);
+}
