@@ -9,7 +9,7 @@ use bevy::app::AppExit;
 use twin_app::ViewOptions;
 use twin_link::view_channel;
 use twin_record::{RecordError, Recording, parse_at};
-use twin_replay::{Replay, ReplayPlugin};
+use twin_replay::{OpenRequest, Opening, Replay, ReplayPlugin};
 
 use crate::cli::ReplayArgs;
 
@@ -28,6 +28,11 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
         return ExitCode::FAILURE;
     }
     let path = args.recording.display().to_string();
+    // The window opens at once and the recording is indexed behind it (a week of recording
+    // takes a while); a dump or a screenshot needs it first, so they open it here.
+    if !args.dump && args.screenshot.is_none() {
+        return open_in_window(args, &path, given);
+    }
     let rec = match open_with_progress(&path, given.as_ref().map(|(p, s)| (p.as_str(), &**s))) {
         Ok(r) => r,
         Err(e) => {
@@ -78,6 +83,44 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
             }
         };
     app.insert_resource(replay).add_plugins(ReplayPlugin);
+    match app.run() {
+        AppExit::Success => ExitCode::SUCCESS,
+        AppExit::Error(code) => ExitCode::from(code.get()),
+    }
+}
+
+/// The interactive replay: the floor from the header at once, the recording opened on a thread
+/// with its progress in the window.
+fn open_in_window(args: &ReplayArgs, path: &str, given: Option<(String, std::sync::Arc<twin_model::Site>)>) -> ExitCode {
+    let site = match twin_record::peek(path, given.as_ref().map(|(p, s)| (p.as_str(), &**s))) {
+        Ok((_, site)) => std::sync::Arc::new(site),
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let (tx, rx) = view_channel(64);
+    let options = ViewOptions {
+        size: args.size,
+        source: format!("replay {}", file_name(&args.recording)),
+        replay: true,
+        ..ViewOptions::default()
+    };
+    let mut app = twin_app::window_app(site, rx, &options);
+    let request = OpenRequest {
+        path: args.recording.clone(),
+        layout: given,
+        at: args.at.clone(),
+        speed: args.speed,
+        playing: true,
+    };
+    match Opening::spawn(request, tx) {
+        Ok(opening) => app.insert_resource(opening).add_plugins(ReplayPlugin),
+        Err(e) => {
+            eprintln!("error: cannot start opening {path}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     match app.run() {
         AppExit::Success => ExitCode::SUCCESS,
         AppExit::Error(code) => ExitCode::from(code.get()),

@@ -123,6 +123,7 @@ fn a_simulated_hour_of_the_twin_the_window_and_the_recorder_sends_no_write() {
     }
     std::thread::sleep(Duration::from_millis(200));
     let codes = codes.lock().unwrap().clone();
+    eprintln!("function codes on the wire: {codes:?}");
     let reads: u64 = [1u8, 2, 3, 4].iter().filter_map(|c| codes.get(c)).sum();
     assert!(reads > 50, "the twin polled through the proxy: {codes:?}");
     let writes: Vec<_> =

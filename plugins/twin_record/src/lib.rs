@@ -13,6 +13,6 @@ pub use format::{FORMAT_VERSION, Header, RecordError, inflate_bounded, layout_id
 pub use recorder::{
     Recorder, RecorderOptions, RecorderSwitch, RecorderThread, Summary, SwitchStatus, part_path,
 };
-pub use replay::{Cursor, Mark, Recording};
+pub use replay::{Cursor, Mark, Recording, peek};
 pub use state::TwinState;
 pub use timeline::{Bookmark, bookmarks_path, offset_text, parse_at, write_atomically};

@@ -1,6 +1,8 @@
 //! The recorder: every message from the link's lossless path, stamped and appended in frames
 //! of about a second (flushed and synced to disk each time), a keyframe of the full state every
-//! `keyframe_every_s`, and a new file at each shift start of the controller clock.
+//! `keyframe_every_s`, and a new file at each shift start of the controller clock, when a file
+//! passes `max_file_bytes`, and every `max_file_s` of recording while no controller reports a
+//! clock (a gateway on controllers without one still rotates).
 //!
 //! Health reports arrive with every poll (five a second per controller); their counters and
 //! latencies are recorded when the connection, staleness, status word, error or exception
@@ -37,6 +39,12 @@ pub struct RecorderOptions {
     pub source: String,
     /// Sync to disk on every flush (power loss loses at most one flush interval).
     pub sync: bool,
+    /// Start a new file past this size (frames are never split: a file ends after the frame
+    /// that crossed it).
+    pub max_file_bytes: u64,
+    /// Without a controller clock (no shift calendar to follow), start a new file after this
+    /// many seconds of recording.
+    pub max_file_s: f64,
 }
 
 impl Default for RecorderOptions {
@@ -48,6 +56,8 @@ impl Default for RecorderOptions {
             rotate_per_shift: true,
             source: String::new(),
             sync: true,
+            max_file_bytes: 1 << 30,
+            max_file_s: 8.0 * 3600.0,
         }
     }
 }
@@ -81,6 +91,9 @@ pub struct Recorder {
     last_keyframe_ms: u64,
     health_at: Vec<(ControllerHealth, u64)>,
     shift: Option<i64>,
+    /// Bytes of frames in the current file, and when (recording ms) it started.
+    part_bytes: u64,
+    part_started_ms: u64,
     pub(crate) summary: Summary,
 }
 
@@ -118,6 +131,8 @@ impl Recorder {
             last_keyframe_ms: 0,
             health_at: Vec::new(),
             shift: None,
+            part_bytes: 0,
+            part_started_ms: 0,
             summary: Summary { files: vec![base], ..Summary::default() },
         };
         r.keyframe(0).map_err(|e| io_err(&r.summary.files[0], e))?;
@@ -144,7 +159,12 @@ impl Recorder {
             }
             // A shift change is checked on every report, recorded or not.
             let mut rotated = false;
-            if health.polls > 0 && self.options.rotate_per_shift && !self.site.shifts.starts_s().is_empty() {
+            // A controller without a clock reports 0: no shift to follow (time rotation applies).
+            if health.polls > 0
+                && health.clock_s > 0
+                && self.options.rotate_per_shift
+                && !self.site.shifts.starts_s().is_empty()
+            {
                 let shift = self.site.shifts.index_of(health.clock_s);
                 if self.shift.is_some_and(|s| s != shift) {
                     self.rotate(t_ms)?;
@@ -178,10 +198,15 @@ impl Recorder {
         self.tick(t_ms)
     }
 
-    /// Flushes and writes keyframes when due (call regularly, also without messages).
+    /// Flushes, rotates and writes keyframes when due (call regularly, also without messages).
     pub fn tick(&mut self, t_ms: u64) -> std::io::Result<()> {
         if t_ms.saturating_sub(self.last_flush_ms) >= self.options.flush_every_ms {
             self.flush(t_ms)?;
+            let too_long = self.shift.is_none()
+                && (t_ms.saturating_sub(self.part_started_ms) as f64) >= self.options.max_file_s * 1000.0;
+            if self.part_bytes >= self.options.max_file_bytes || too_long {
+                return self.rotate(t_ms);
+            }
         }
         if (t_ms.saturating_sub(self.last_keyframe_ms) as f64) >= self.options.keyframe_every_s * 1000.0 {
             self.flush(t_ms)?;
@@ -216,16 +241,20 @@ impl Recorder {
         let bytes = encode_frame(kind, value)?;
         self.file.write_all(&bytes)?;
         self.summary.bytes += bytes.len() as u64;
+        self.part_bytes += bytes.len() as u64;
         Ok(())
     }
 
-    /// A new shift began: finish this file, start the next with a keyframe.
+    /// A new shift began (or the file is full): finish this file, start the next with a
+    /// keyframe.
     fn rotate(&mut self, t_ms: u64) -> std::io::Result<()> {
         self.flush(t_ms)?;
         self.part += 1;
         let path = part_path(&self.base, self.part);
         self.file = open(&path, &self.site, &self.options, self.part).map_err(std::io::Error::other)?;
-        tracing::info!("new shift: recording to {}", path.display());
+        self.part_bytes = 0;
+        self.part_started_ms = t_ms;
+        tracing::info!("new file: recording to {}", path.display());
         self.summary.files.push(path);
         self.keyframe(t_ms)
     }

@@ -55,6 +55,42 @@ pub struct Recording {
     pub rejected: (u64, Option<String>),
 }
 
+/// The site a header records, refused unless it is `layout` when one is given.
+fn recorded_site(path: &str, header: &Header, layout: Option<(&str, &Site)>) -> Result<Site, RecordError> {
+    if let Some((given, site)) = layout {
+        let id = layout_id(site);
+        if id != header.layout_id {
+            return Err(RecordError::LayoutMismatch(Box::new(LayoutMismatch {
+                path: path.to_owned(),
+                recorded_name: header.layout_name.clone(),
+                recorded_id: header.layout_id.clone(),
+                given: given.to_owned(),
+                given_name: site.layout.name.clone(),
+                given_id: id,
+            })));
+        }
+    }
+    Site::from_ron(&header.layout, path).map_err(|e| RecordError::Layout { path: path.to_owned(), why: e.to_string() })
+}
+
+/// Reads only a recording's header and the site it records (with `layout`, refused unless it
+/// is that one): what a window needs before the frames are indexed in the background.
+pub fn peek(path: &str, layout: Option<(&str, &Site)>) -> Result<(Header, Site), RecordError> {
+    use std::io::Read;
+    let io = |source| RecordError::Io { path: path.to_owned(), source };
+    let mut f = std::fs::File::open(path).map_err(io)?;
+    let mut head = vec![0u8; crate::format::MAGIC.len() + 4];
+    let n = f.read(&mut head).map_err(io)?;
+    head.truncate(n);
+    if let Some(len) = head.get(crate::format::MAGIC.len()..).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes) {
+        // The header is RON text of a layout: bounded like any layout file (16 MiB).
+        f.take(u64::from(len).min(16 << 20)).read_to_end(&mut head).map_err(io)?;
+    }
+    let (header, _) = read_header(path, &head)?;
+    let site = recorded_site(path, &header, layout)?;
+    Ok((header, site))
+}
+
 /// A position in a recording for playing forward.
 #[derive(Debug, Clone)]
 pub struct Cursor {
@@ -87,21 +123,7 @@ impl Recording {
         mut progress: impl FnMut(f32),
     ) -> Result<Self, RecordError> {
         let (header, start) = read_header(path, &bytes)?;
-        if let Some((given, site)) = layout {
-            let id = layout_id(site);
-            if id != header.layout_id {
-                return Err(RecordError::LayoutMismatch(Box::new(LayoutMismatch {
-                    path: path.to_owned(),
-                    recorded_name: header.layout_name.clone(),
-                    recorded_id: header.layout_id.clone(),
-                    given: given.to_owned(),
-                    given_name: site.layout.name.clone(),
-                    given_id: id,
-                })));
-            }
-        }
-        let site = Site::from_ron(&header.layout, path)
-            .map_err(|e| RecordError::Layout { path: path.to_owned(), why: e.to_string() })?;
+        let site = recorded_site(path, &header, layout)?;
         let scanned = scan(path, &bytes, start)?;
         if let Some((at, len)) = scanned.truncated_tail {
             tracing::warn!(

@@ -213,6 +213,40 @@ fn a_new_shift_starts_a_new_file_with_a_keyframe() {
 }
 
 #[test]
+fn without_a_controller_clock_files_rotate_by_size_and_by_time() {
+    let site = layout("demo.ron");
+    let path = dir("rotate-size").join("gw.ptrec");
+    // A controller without a clock (clock_s 0): no shift calendar to follow.
+    let health = ControllerHealth { connection: ConnectionState::Connected, polls: 1, ..Default::default() };
+    let module = |q: u16| LinkMessage::Module {
+        module: u32::from(q % 64),
+        reading: twin_link::ModuleReading { quantity: q, ..Default::default() },
+    };
+    let options = RecorderOptions { sync: false, max_file_bytes: 4096, ..RecorderOptions::default() };
+    let mut r = Recorder::create(site.clone(), &path, options).unwrap();
+    r.record(0, LinkMessage::Health { controller: 0, health: Box::new(health) }).unwrap();
+    for k in 1..=2000u16 {
+        r.record(u64::from(k) * 20, module(k)).unwrap();
+    }
+    let summary = r.finish(40_100).unwrap();
+    assert!(summary.files.len() >= 3, "{:?}", summary.files);
+    for f in &summary.files {
+        let len = std::fs::metadata(f).unwrap().len();
+        // A file ends after the frame that crossed the limit (one second of messages here).
+        assert!(len < 4096 + 8192, "{}: {len} bytes", f.display());
+        Recording::open(f.to_str().unwrap(), None, |_| {}).unwrap();
+    }
+    let path = dir("rotate-time").join("gw.ptrec");
+    let options = RecorderOptions { sync: false, max_file_s: 10.0, ..RecorderOptions::default() };
+    let mut r = Recorder::create(site.clone(), &path, options).unwrap();
+    r.record(0, LinkMessage::Health { controller: 0, health: Box::new(health) }).unwrap();
+    for k in 1..=250u16 {
+        r.record(u64::from(k) * 100, module(k)).unwrap();
+    }
+    assert_eq!(r.finish(25_100).unwrap().files.len(), 3, "a new file every 10 s of recording");
+}
+
+#[test]
 fn a_recording_switched_on_mid_stream_starts_with_the_state_so_far() {
     let site = layout("demo.ron");
     let path = dir("switch").join("gui.ptrec");

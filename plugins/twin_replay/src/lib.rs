@@ -2,12 +2,14 @@
 //! (through the view channel and the overlay's feeder), and an egui timeline plays, pauses,
 //! scrubs, steps, changes speed (0.25×–600×), jumps to alarms and bookmarks.
 
+mod opening;
 mod player;
 mod timeline;
 
 use bevy::prelude::*;
 use bevy_egui::EguiPrimaryContextPass;
 
+pub use opening::{OpenRequest, Opening};
 pub use player::Replay;
 
 /// Drives the view and the overlay from the [`Replay`] resource, and draws its timeline.
@@ -15,8 +17,23 @@ pub struct ReplayPlugin;
 
 impl Plugin for ReplayPlugin {
     fn build(&self, app: &mut App) {
-        app.add_systems(PreUpdate, player::drive.in_set(ReplaySystems::Drive))
-            .add_systems(EguiPrimaryContextPass, timeline::timeline.in_set(ReplaySystems::Timeline));
+        app.add_systems(
+            PreUpdate,
+            (
+                opening::finish_opening.run_if(resource_exists::<Opening>),
+                player::drive.run_if(resource_exists::<Replay>),
+            )
+                .chain()
+                .in_set(ReplaySystems::Drive),
+        )
+        .add_systems(
+            EguiPrimaryContextPass,
+            (
+                timeline::timeline.run_if(resource_exists::<Replay>),
+                opening::opening_window.run_if(resource_exists::<Opening>),
+            )
+                .in_set(ReplaySystems::Timeline),
+        );
     }
 }
 

@@ -9,13 +9,23 @@
 use std::path::{Path, PathBuf};
 
 use bevy::prelude::*;
+use twin_link::channel::Shipped;
 use twin_link::{LinkMessage, ViewSender};
 use twin_overlay::ops::{LinkFeeder, Ops, OpsConfig};
 use twin_overlay::{OpsModel, OverlayWallClock};
 use twin_record::{Bookmark, Cursor, RecordError, Recording, bookmarks_path};
 
-/// Recording time between checkpoints of the overlay's model.
+/// Recording time between checkpoints of the overlay's model (at least).
 const CHECKPOINT_MS: u64 = 10 * 60 * 1000;
+
+/// Most checkpoints kept: each is a copy of the overlay's model (up to a few MB with a full
+/// order book), so a week-long recording spaces them further apart instead of holding 1,000.
+const MAX_CHECKPOINTS: u64 = 144;
+
+/// The spacing of checkpoints for a recording this long.
+fn checkpoint_every(duration_ms: u64) -> u64 {
+    CHECKPOINT_MS.max(duration_ms.div_ceil(MAX_CHECKPOINTS))
+}
 
 /// The recording being replayed and the player's state.
 #[derive(Resource)]
@@ -37,6 +47,9 @@ pub struct Replay {
     pub(crate) note: String,
     /// Milliseconds of the last seek (for the timeline).
     pub last_seek_ms: f64,
+    /// The view channel was full and refused messages: the floor is rebuilt at the current
+    /// moment as soon as it has room (a slow frame must not leave modules wrong).
+    pub(crate) resync: bool,
 }
 
 impl Replay {
@@ -49,6 +62,19 @@ impl Replay {
         playing: bool,
         path: &Path,
     ) -> Result<Self, RecordError> {
+        Self::new_with_progress(rec, tx, at_ms, speed, playing, path, |_| {})
+    }
+
+    /// [`Replay::new`], telling `progress` the fraction of checkpoints built.
+    pub fn new_with_progress(
+        rec: Recording,
+        tx: ViewSender,
+        at_ms: u64,
+        speed: f64,
+        playing: bool,
+        path: &Path,
+        mut progress: impl FnMut(f32),
+    ) -> Result<Self, RecordError> {
         let (start, at_start) = rec.state_at(0)?;
         let mut cursor = at_start.clone();
         let mut ops = Ops::new(OpsConfig::for_site(&rec.site));
@@ -57,12 +83,14 @@ impl Replay {
             feed(&rec, &mut feeder, &mut ops, 0, &m);
         }
         let mut checkpoints = vec![(0, ops.clone(), feeder.clone(), cursor.clone())];
-        let mut next = CHECKPOINT_MS;
-        while next < rec.duration_ms + CHECKPOINT_MS {
+        let every = checkpoint_every(rec.duration_ms);
+        let mut next = every;
+        while next < rec.duration_ms + every {
             let to = next.min(rec.duration_ms);
             rec.advance(&mut cursor, to, |t, m| feed(&rec, &mut feeder, &mut ops, t, m))?;
             checkpoints.push((to, ops.clone(), feeder.clone(), cursor.clone()));
-            next += CHECKPOINT_MS;
+            next += every;
+            progress(to as f32 / rec.duration_ms.max(1) as f32);
         }
         let bookmarks_path = bookmarks_path(path);
         let bookmarks = std::fs::read_to_string(&bookmarks_path)
@@ -89,7 +117,13 @@ impl Replay {
             bookmarks_path,
             note: String::new(),
             last_seek_ms: 0.0,
+            resync: false,
         })
+    }
+
+    /// The recording's length, seconds.
+    pub fn duration_s(&self) -> f64 {
+        self.rec.duration_ms as f64 / 1000.0
     }
 
     /// Asks for a seek to `t_ms` (applied before the next frame's link update).
@@ -129,13 +163,21 @@ pub(crate) fn drive(
     let r = &mut *replay;
     // Ages like "last poll 2 s ago" are measured on the recording's wall clock.
     wall.0 = Some(r.rec.header.started_wall_ms + r.t as u64);
+    if r.resync && r.seek_to.is_none() && r.tx.has_room() {
+        r.resync = false;
+        let (state, _) = r.rec.state_at(r.t as u64)?;
+        for m in state.messages() {
+            r.resync |= push(&mut r.tx, &m);
+        }
+        r.resync |= matches!(r.tx.ship(), Shipped::Full(_));
+    }
     if let Some(t) = r.seek_to.take() {
         let started = std::time::Instant::now();
         let (state, cursor) = r.rec.state_at(t)?;
         for m in state.messages() {
-            r.tx.push(m);
+            r.resync |= push(&mut r.tx, &m);
         }
-        r.tx.ship();
+        r.resync |= matches!(r.tx.ship(), Shipped::Full(_));
         r.cursor = cursor;
         // The overlay's model as it was: the nearest checkpoint, then the messages since.
         let k = r.checkpoints.partition_point(|c| c.0 <= t).max(1) - 1;
@@ -154,14 +196,14 @@ pub(crate) fn drive(
         return Ok(());
     }
     let to = (r.t + f64::from(time.delta_secs()) * 1000.0 * r.speed).min(r.rec.duration_ms as f64);
-    let (tx, feeder, ops) = (&mut r.tx, &mut r.feeder, &mut model.0);
+    let (tx, feeder, ops, resync) = (&mut r.tx, &mut r.feeder, &mut model.0, &mut r.resync);
     let rec = &r.rec;
     rec.advance(&mut r.cursor, to as u64, |tm, m| {
         feed(rec, feeder, ops, tm, m);
-        push(tx, m);
+        *resync |= push(tx, m);
     })?;
     advance_clock(rec, feeder, ops, to as u64);
-    tx.ship();
+    *resync |= matches!(tx.ship(), Shipped::Full(_));
     r.t = to;
     if to >= r.rec.duration_ms as f64 {
         r.playing = false;
@@ -184,7 +226,8 @@ fn advance_clock(rec: &Recording, feeder: &LinkFeeder, ops: &mut Ops, t_ms: u64)
     }
 }
 
-fn push(tx: &mut ViewSender, m: &LinkMessage) {
-    // A full view channel means the ECS is behind: it catches up from the newer states.
-    let _ = tx.push(m.clone());
+/// Sends one message to the view; true when the channel was full and messages were refused
+/// (the caller resynchronises the floor).
+fn push(tx: &mut ViewSender, m: &LinkMessage) -> bool {
+    matches!(tx.push(m.clone()), Shipped::Full(_))
 }
