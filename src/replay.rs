@@ -74,14 +74,21 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
         ..ViewOptions::default()
     };
     let mut app = twin_app::window_app(site, rx, &options);
-    let replay =
-        match Replay::new(rec, tx, at.unwrap_or(0), args.speed, args.screenshot.is_none(), &args.recording) {
-            Ok(r) => r,
-            Err(e) => {
-                eprintln!("error: {e}");
-                return ExitCode::FAILURE;
-            }
-        };
+    let replay = match Replay::new(
+        rec,
+        tx,
+        at.unwrap_or(0),
+        args.speed,
+        args.screenshot.is_none(),
+        &args.recording,
+        |_| {},
+    ) {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     app.insert_resource(replay).add_plugins(ReplayPlugin);
     match app.run() {
         AppExit::Success => ExitCode::SUCCESS,
@@ -91,7 +98,11 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
 
 /// The interactive replay: the floor from the header at once, the recording opened on a thread
 /// with its progress in the window.
-fn open_in_window(args: &ReplayArgs, path: &str, given: Option<(String, std::sync::Arc<twin_model::Site>)>) -> ExitCode {
+fn open_in_window(
+    args: &ReplayArgs,
+    path: &str,
+    given: Option<(String, std::sync::Arc<twin_model::Site>)>,
+) -> ExitCode {
     let site = match twin_record::peek(path, given.as_ref().map(|(p, s)| (p.as_str(), &**s))) {
         Ok((_, site)) => std::sync::Arc::new(site),
         Err(e) => {

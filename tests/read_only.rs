@@ -61,11 +61,16 @@ fn free_port() -> u16 {
 
 #[test]
 fn a_simulated_hour_of_the_twin_the_window_and_the_recorder_sends_no_write() {
+    // Everything runs in a scratch directory: the simulator writes the demo's SQLite WMS
+    // (`wms.sqlite`) where it runs, and the twins read their orders from there.
+    let dir = std::env::temp_dir().join(format!("picktwin-read-only-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let layout = concat!(env!("CARGO_MANIFEST_DIR"), "/layouts/demo.ron");
     let sim_addr = format!("127.0.0.1:{}", free_port());
     let _sim = Reaper(
         Command::new(env!("CARGO_BIN_EXE_picktwin"))
-            .args(["sim", "--layout", "layouts/demo.ron", "--listen", &sim_addr, "--speed", "600"])
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .args(["sim", "--layout", layout, "--listen", &sim_addr, "--speed", "600"])
+            .current_dir(&dir)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -75,14 +80,12 @@ fn a_simulated_hour_of_the_twin_the_window_and_the_recorder_sends_no_write() {
     let codes: Codes = Arc::default();
     let via = proxy(sim_addr, codes.clone());
     let controller = format!("ptl-1={via}");
-    let dir = std::env::temp_dir().join(format!("picktwin-read-only-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
     let recording = dir.join("hour.ptrec");
     let shot = dir.join("floor.png");
     let run = |args: &[&str]| {
         Command::new(env!("CARGO_BIN_EXE_picktwin"))
             .args(args)
-            .current_dir(env!("CARGO_MANIFEST_DIR"))
+            .current_dir(&dir)
             .stdout(Stdio::piped())
             .stderr(Stdio::piped())
             .spawn()
@@ -90,32 +93,13 @@ fn a_simulated_hour_of_the_twin_the_window_and_the_recorder_sends_no_write() {
     };
     // Six wall seconds at 600× are an hour of the site; the three run at once.
     let rec = recording.to_str().unwrap();
-    let recorder = run(&[
-        "record",
-        "--layout",
-        "layouts/demo.ron",
-        "--controller",
-        &controller,
-        "--out",
-        rec,
-        "--for",
-        "7",
-    ]);
-    let headless =
-        run(&["--layout", "layouts/demo.ron", "--controller", &controller, "--headless", "--for", "7"]);
+    let recorder =
+        run(&["record", "--layout", layout, "--controller", &controller, "--out", rec, "--for", "7"]);
+    let headless = run(&["--layout", layout, "--controller", &controller, "--headless", "--for", "7"]);
     // The windowed twin needs a display (the test command provides Xvfb).
     let windowed = std::env::var_os("DISPLAY").is_some().then(|| {
         let png = shot.to_str().unwrap();
-        run(&[
-            "--layout",
-            "layouts/demo.ron",
-            "--controller",
-            &controller,
-            "--screenshot",
-            png,
-            "--after",
-            "7",
-        ])
+        run(&["--layout", layout, "--controller", &controller, "--screenshot", png, "--after", "7"])
     });
     for child in [Some(recorder), Some(headless), windowed].into_iter().flatten() {
         let out = child.wait_with_output().unwrap();

@@ -82,6 +82,10 @@ fn an_out_of_layout_index_and_a_deflate_bomb_are_refused_without_allocating_for_
     assert_eq!(taken.skipped, 1, "the message is skipped, the payload counted as good");
     let refused = intake.take(&bomb_payload, &mut mirror, |_| {}).unwrap_err();
     let largest = LARGEST.load(Ordering::Relaxed);
+    eprintln!(
+        "largest allocation {largest} B (limit {limit} B, bomb 64 MiB, payload {} B)",
+        bomb_payload.len()
+    );
 
     assert!(refused.reason.contains("inflates past"), "{refused:?}");
     assert_eq!(mirror.modules.len(), site.modules.len(), "no table grew");

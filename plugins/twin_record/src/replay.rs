@@ -70,7 +70,8 @@ fn recorded_site(path: &str, header: &Header, layout: Option<(&str, &Site)>) -> 
             })));
         }
     }
-    Site::from_ron(&header.layout, path).map_err(|e| RecordError::Layout { path: path.to_owned(), why: e.to_string() })
+    Site::from_ron(&header.layout, path)
+        .map_err(|e| RecordError::Layout { path: path.to_owned(), why: e.to_string() })
 }
 
 /// Reads only a recording's header and the site it records (with `layout`, refused unless it
@@ -82,7 +83,9 @@ pub fn peek(path: &str, layout: Option<(&str, &Site)>) -> Result<(Header, Site),
     let mut head = vec![0u8; crate::format::MAGIC.len() + 4];
     let n = f.read(&mut head).map_err(io)?;
     head.truncate(n);
-    if let Some(len) = head.get(crate::format::MAGIC.len()..).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes) {
+    if let Some(len) =
+        head.get(crate::format::MAGIC.len()..).and_then(|b| b.try_into().ok()).map(u32::from_le_bytes)
+    {
         // The header is RON text of a layout: bounded like any layout file (16 MiB).
         f.take(u64::from(len).min(16 << 20)).read_to_end(&mut head).map_err(io)?;
     }

@@ -68,7 +68,7 @@ fn open(request: &OpenRequest, tx: ViewSender, progress: impl Fn(f32)) -> Result
         Some(t) => parse_at(&rec, t).map_err(|e| format!("--at {t}: {e}"))?,
         None => 0,
     };
-    Replay::new_with_progress(rec, tx, at, request.speed, request.playing, &request.path, |f| {
+    Replay::new(rec, tx, at, request.speed, request.playing, &request.path, |f| {
         progress(0.5 + f * 0.5);
     })
     .map_err(|e| e.to_string())

@@ -53,20 +53,9 @@ pub struct Replay {
 }
 
 impl Replay {
-    /// Prepares playback at `at_ms`, building the overlay's checkpoints.
+    /// Prepares playback at `at_ms`, building the overlay's checkpoints (`progress` gets the
+    /// fraction built).
     pub fn new(
-        rec: Recording,
-        tx: ViewSender,
-        at_ms: u64,
-        speed: f64,
-        playing: bool,
-        path: &Path,
-    ) -> Result<Self, RecordError> {
-        Self::new_with_progress(rec, tx, at_ms, speed, playing, path, |_| {})
-    }
-
-    /// [`Replay::new`], telling `progress` the fraction of checkpoints built.
-    pub fn new_with_progress(
         rec: Recording,
         tx: ViewSender,
         at_ms: u64,

@@ -122,3 +122,23 @@ fn lit_modules_go_through_the_registers() {
     }
     assert!(seen_lit);
 }
+
+#[test]
+fn a_site_ordering_more_than_it_picks_holds_orders_back_instead_of_growing_without_end() {
+    // The demo orders ~1,200 a day and its pickers pick ~550: three days would queue ~2,000.
+    let site = site("demo.ron");
+    let config = SimConfig { seed: 5, max_backlog: 120, ..SimConfig::default() };
+    let (_, events) = run(&site, config, 3 * 24 * HOUR);
+    let mut waiting = 0i64;
+    let mut most = 0;
+    for e in &events {
+        match e.event {
+            SimEvent::OrderReleased { .. } => waiting += 1,
+            SimEvent::OrderAssigned { .. } => waiting -= 1,
+            _ => {}
+        }
+        most = most.max(waiting);
+    }
+    assert!(most <= 120, "at most the backlog waits: {most}");
+    assert!(most >= 100, "the demo does fill it: {most}");
+}

@@ -36,12 +36,13 @@ impl LinkBuilder {
         self
     }
 
-    /// A subscriber that receives every message, never coalesced (the recorder). The channel
-    /// holds [`LOSSLESS_CAPACITY`] messages: a subscriber that falls that far behind loses the
-    /// messages that do not fit, and the next one it gets is [`LinkEvent::Lost`] with their
-    /// number, so nothing is lost silently and memory stays bounded.
+    /// A subscriber that receives every message, never coalesced (the recorder). At most
+    /// [`LOSSLESS_CAPACITY`] messages wait for it: a subscriber that falls that far behind
+    /// loses the messages that do not fit, and the next one it gets is [`LinkEvent::Lost`] with
+    /// their number, so nothing is lost silently and memory stays bounded (and is used only
+    /// while it is behind).
     pub fn lossless(&mut self) -> Receiver<LinkMessage> {
-        let (tx, rx) = crossbeam_channel::bounded(LOSSLESS_CAPACITY);
+        let (tx, rx) = crossbeam_channel::unbounded();
         self.lossless.push(tx);
         rx
     }

@@ -3,39 +3,42 @@
 
 use super::*;
 
-/// Messages a lossless subscriber's channel holds (about 100 MB at the largest message):
-/// minutes of the busiest site, so only a stuck subscriber reaches it.
+/// Messages a lossless subscriber may have waiting (about 70 MB at the largest message, held
+/// only while it is behind): minutes of the busiest site, so only a stuck subscriber reaches it.
 pub const LOSSLESS_CAPACITY: usize = 1 << 20;
 
 /// A lossless subscriber and what it lost since the last message it got.
 pub(super) struct Lossless {
     tx: Sender<LinkMessage>,
+    /// Messages it may have waiting (its channel allocates as it fills, unlike a bounded
+    /// channel, which would hold the whole capacity from the start).
+    capacity: usize,
     lost: u32,
 }
 
 impl Lossless {
+    pub(super) fn new(tx: Sender<LinkMessage>, capacity: usize) -> Self {
+        Self { tx, capacity, lost: 0 }
+    }
+
     /// Sends `msg`, first telling of any messages lost before it; false once the subscriber is
     /// gone. A full channel drops the message and counts it.
     fn send(&mut self, msg: &LinkMessage) -> bool {
-        use crossbeam_channel::TrySendError;
+        if self.tx.len() >= self.capacity {
+            self.lost = self.lost.saturating_add(1);
+            return true;
+        }
         if self.lost > 0 {
-            match self.tx.try_send(LinkMessage::Event(LinkEvent::Lost { count: self.lost })) {
-                Ok(()) => self.lost = 0,
-                Err(TrySendError::Full(_)) => {
-                    self.lost = self.lost.saturating_add(1);
-                    return true;
-                }
-                Err(TrySendError::Disconnected(_)) => return false,
+            if self.tx.send(LinkMessage::Event(LinkEvent::Lost { count: self.lost })).is_err() {
+                return false;
+            }
+            self.lost = 0;
+            if self.tx.len() >= self.capacity {
+                self.lost = 1;
+                return true;
             }
         }
-        match self.tx.try_send(msg.clone()) {
-            Ok(()) => true,
-            Err(TrySendError::Full(_)) => {
-                self.lost = self.lost.saturating_add(1);
-                true
-            }
-            Err(TrySendError::Disconnected(_)) => false,
-        }
+        self.tx.send(msg.clone()).is_ok()
     }
 }
 
@@ -65,7 +68,7 @@ impl Outbox {
     ) -> Self {
         Self {
             view,
-            lossless: lossless.into_iter().map(|tx| Lossless { tx, lost: 0 }).collect(),
+            lossless: lossless.into_iter().map(|tx| Lossless::new(tx, LOSSLESS_CAPACITY)).collect(),
             pending_modules: HashMap::new(),
             pending_pickers: HashMap::new(),
             pending_orders: HashMap::new(),
@@ -267,8 +270,9 @@ mod tests {
     #[test]
     fn a_full_lossless_channel_drops_and_then_says_how_many() {
         let (view, _view_rx) = view_channel(4);
-        let (tx, rx) = crossbeam_channel::bounded(3);
-        let mut o = Outbox::new(view, vec![tx], Arc::default());
+        let (tx, rx) = crossbeam_channel::unbounded();
+        let mut o = Outbox::new(view, Vec::new(), Arc::default());
+        o.lossless.push(Lossless::new(tx, 3));
         let m = |q| LinkMessage::Module {
             module: 0,
             reading: ModuleReading { quantity: q, ..Default::default() },

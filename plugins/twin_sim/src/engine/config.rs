@@ -31,6 +31,11 @@ pub struct SimConfig {
     pub pack_s: (f64, f64),
     /// How long a done order stays on the order board, seconds.
     pub board_keep_s: u64,
+    /// Most released orders waiting for a picker: past it the WMS holds new orders back, as a
+    /// real one releases what the floor can pick. Without it a site ordering more than its
+    /// pickers pick (the demo: 1,200 released, ~550 picked a day) builds a backlog without
+    /// end, and the simulator (running inside the twin for months) and every WMS reader grow.
+    pub max_backlog: usize,
 }
 
 impl Default for SimConfig {
@@ -49,6 +54,7 @@ impl Default for SimConfig {
             pick_s: (4.0, 10.0),
             pack_s: (20.0, 60.0),
             board_keep_s: 900,
+            max_backlog: 300,
         }
     }
 }

@@ -133,6 +133,8 @@ pub struct Engine {
     board_free_at: VecDeque<(u64, u32)>,
     events: Vec<TimedEvent>,
     board_full_warned: bool,
+    /// Orders the WMS held back because the backlog was full (`SimConfig::max_backlog`).
+    held_back: u64,
     /// The simulated WMS database, when the layout's orders come from one.
     wms: Option<WmsWriter>,
     /// Orders changed this step, for the WMS.
@@ -263,6 +265,7 @@ impl Engine {
             board_free_at: VecDeque::new(),
             events: Vec::new(),
             board_full_warned: false,
+            held_back: 0,
             wms: None,
             wms_dirty: std::collections::BTreeSet::new(),
             config,
@@ -275,6 +278,11 @@ impl Engine {
     /// Simulated time, milliseconds since midnight of day 0.
     pub fn now_ms(&self) -> u64 {
         self.now_ms
+    }
+
+    /// Orders the WMS held back so far because the backlog was full (`SimConfig::max_backlog`).
+    pub fn held_back(&self) -> u64 {
+        self.held_back
     }
 
     /// Takes the events recorded since the last call.

@@ -48,6 +48,10 @@ impl Engine {
     }
 
     pub(super) fn release_order(&mut self) {
+        if self.pending.iter().map(Vec::len).sum::<usize>() >= self.config.max_backlog {
+            self.held_back += 1;
+            return;
+        }
         let Some(zone) = self.choose_zone() else { return };
         // 1–12 lines, most orders short: P(n) ∝ 0.72^(n-1).
         let mut lines_n = 1;

@@ -34,6 +34,8 @@ impl WmsWriter {
         // WAL: the twin's reader never blocks the writer; synchronous off: simulated data.
         conn.pragma_update(None, "journal_mode", "wal").map_err(err)?;
         conn.pragma_update(None, "synchronous", "off").map_err(err)?;
+        // A small page cache (SQLite's default is 2 MB a connection): the writer only appends.
+        conn.pragma_update(None, "cache_size", -256).map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
         let revision: i64 = conn
             .query_row(

@@ -89,6 +89,9 @@ impl Sqlite {
         let conn =
             rusqlite::Connection::open_with_flags(path, flags).map_err(|e| format!("sqlite {path}: {e}"))?;
         conn.busy_timeout(timeout).map_err(|e| format!("sqlite {path}: {e}"))?;
+        // Keyset reads touch the newest pages: a 256 KiB page cache holds them, and a reader
+        // running for months stays at that instead of SQLite's default 2 MB per connection.
+        conn.pragma_update(None, "cache_size", -256).map_err(|e| format!("sqlite {path}: {e}"))?;
         let s = Self { conn, q };
         // Prepare both now: a missing table or column is reported on connect, by name.
         s.conn.prepare_cached(&s.q.orders).map_err(|e| format!("sqlite {path}: orders query: {e}"))?;
