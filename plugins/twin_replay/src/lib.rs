@@ -29,9 +29,10 @@ impl Plugin for ReplayPlugin {
         .add_systems(
             EguiPrimaryContextPass,
             (
-                timeline::timeline.run_if(resource_exists::<Replay>),
                 opening::opening_window.run_if(resource_exists::<Opening>),
+                timeline::timeline.run_if(resource_exists::<Replay>),
             )
+                .chain()
                 .in_set(ReplaySystems::Timeline),
         );
     }
