@@ -97,7 +97,7 @@ fn time_frames(site: &Site, ops: &Ops, kiosk: bool, panels: Panels) -> (f64, f64
         ..egui::RawInput::default()
     };
     // The freshness as the draw system computes it each frame.
-    let fresh = twin_overlay::ops::freshness(site, &health, 2_000, None);
+    let fresh = twin_overlay::ops::freshness(site, &health, 2_000, None, twin_overlay::ops::Judge::Age);
     let mut samples = Vec::with_capacity(FRAMES);
     for i in 0..FRAMES + 20 {
         let start = Instant::now();

@@ -102,7 +102,9 @@ fn draw_overlay(
     let wall_ms = wall.0.unwrap_or_else(|| {
         std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
     });
-    let fresh = crate::ops::freshness(site, &data.health.controllers, wall_ms, data.feed.0.as_ref());
+    // A replay sets the wall clock; its health reports are thinned, so it judges by their flags.
+    let judge = if wall.0.is_some() { crate::ops::Judge::Recorded } else { crate::ops::Judge::Age };
+    let fresh = crate::ops::freshness(site, &data.health.controllers, wall_ms, data.feed.0.as_ref(), judge);
     // The whole floor greys while its data is stale (read first: a write marks it changed).
     if out.floor_stale.0 != fresh.is_stale() {
         out.floor_stale.0 = fresh.is_stale();

@@ -238,7 +238,8 @@ fn stale_data_puts_a_banner_on_the_wall_and_its_age_in_the_top_bar() {
         ..Default::default()
     }];
     for (kiosk, wall_ms) in [(true, 142_000), (false, 142_000), (false, 100_400)] {
-        let fresh = twin_overlay::ops::freshness(&site, &health, wall_ms, None);
+        let fresh =
+            twin_overlay::ops::freshness(&site, &health, wall_ms, None, twin_overlay::ops::Judge::Age);
         let mut ui_state = UiState::new(kiosk);
         let mut h = Harness::builder().with_size([1920.0, 1080.0]).build_ui(|ui| {
             let frame = Frame {

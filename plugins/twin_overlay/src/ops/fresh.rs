@@ -46,8 +46,24 @@ impl Freshness {
 /// measured here from its last good poll so a link that stopped reporting ages too.
 pub const STALE_POLLS: u64 = 3;
 
+/// How a controller's staleness is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Judge {
+    /// Live: by the age of its last good poll (and the link's own flags).
+    Age,
+    /// A replay: by the flags the link recorded at the time (health reports are thinned to
+    /// one per 10 s in recordings, so their age says nothing about the data then).
+    Recorded,
+}
+
 /// The floor's freshness at wall time `now_ms` from the controllers' health and the feed.
-pub fn freshness(site: &Site, health: &[ControllerHealth], now_ms: u64, feed: Option<&FeedAge>) -> Freshness {
+pub fn freshness(
+    site: &Site,
+    health: &[ControllerHealth],
+    now_ms: u64,
+    feed: Option<&FeedAge>,
+    judge: Judge,
+) -> Freshness {
     let mut f = Freshness::default();
     let mut oldest: Option<u64> = None;
     for (c, h) in site.layout.controllers.iter().zip(health) {
@@ -56,7 +72,8 @@ pub fn freshness(site: &Site, health: &[ControllerHealth], now_ms: u64, feed: Op
         }
         oldest = Some(oldest.map_or(h.last_good_poll_ms, |o| o.min(h.last_good_poll_ms)));
         let limit = STALE_POLLS * u64::from(c.poll_interval_ms.max(1));
-        if h.stale || h.frozen || now_ms.saturating_sub(h.last_good_poll_ms) > limit {
+        let old = judge == Judge::Age && now_ms.saturating_sub(h.last_good_poll_ms) > limit;
+        if h.stale || h.frozen || old {
             f.stale.push(c.name.clone());
         }
     }
@@ -97,23 +114,31 @@ mod tests {
     fn data_older_than_three_polls_is_stale_even_if_the_link_says_nothing() {
         let s = site();
         // demo.ron polls ptl-1 every 200 ms: 600 ms is the limit.
-        let f = freshness(&s, &[polled(10_000)], 10_400, None);
+        let f = freshness(&s, &[polled(10_000)], 10_400, None, Judge::Age);
         assert_eq!((f.age_ms, f.is_stale(), f.age_text().as_str()), (Some(400), false, "data age 0.4 s"));
         // The health report still says fresh, but it is 5 s old: the link (or feed) froze.
-        let f = freshness(&s, &[polled(10_000)], 15_000, None);
+        let f = freshness(&s, &[polled(10_000)], 15_000, None, Judge::Age);
         assert_eq!((f.last_ms, f.stale.as_slice()), (Some(10_000), ["ptl-1".to_owned()].as_slice()));
-        assert_eq!(freshness(&s, &[ControllerHealth::default()], 1, None).age_text(), "no data yet");
+        assert_eq!(
+            freshness(&s, &[ControllerHealth::default()], 1, None, Judge::Age).age_text(),
+            "no data yet"
+        );
+        // A replay judges by what the link recorded: a thinned 5 s old report is not stale...
+        assert!(!freshness(&s, &[polled(10_000)], 15_000, None, Judge::Recorded).is_stale());
+        // ... a report the link marked stale is.
+        let stale = ControllerHealth { stale: true, ..polled(10_000) };
+        assert!(freshness(&s, &[stale], 10_100, None, Judge::Recorded).is_stale());
     }
 
     #[test]
     fn a_silent_feed_is_stale_whatever_the_health_it_relayed_last() {
         let s = site();
         let feed = FeedAge { label: "broker".into(), last_good_ms: Some(9_000), stale_after_ms: 30_000 };
-        let f = freshness(&s, &[polled(10_000)], 10_100, Some(&feed));
+        let f = freshness(&s, &[polled(10_000)], 10_100, Some(&feed), Judge::Age);
         assert_eq!((f.last_ms, f.is_stale()), (Some(9_000), false));
-        let f = freshness(&s, &[polled(10_000)], 40_000, Some(&feed));
+        let f = freshness(&s, &[polled(10_000)], 40_000, Some(&feed), Judge::Age);
         assert_eq!(f.stale, ["ptl-1".to_owned(), "broker".to_owned()]);
         let waiting = FeedAge { last_good_ms: None, ..feed };
-        assert_eq!(freshness(&s, &[polled(10_000)], 10_100, Some(&waiting)).age_ms, None);
+        assert_eq!(freshness(&s, &[polled(10_000)], 10_100, Some(&waiting), Judge::Age).age_ms, None);
     }
 }
