@@ -3,6 +3,7 @@
 //! ([`replay`]), and its timeline ([`timeline`]: `--at` times, bookmarks). No Bevy here: the replay view drives the same ECS through the view channel.
 
 mod background;
+mod codec;
 pub mod format;
 pub mod recorder;
 pub mod replay;
