@@ -191,7 +191,7 @@ pub struct GatewayArgs {
     pub seed: u64,
 
     /// Seconds between retained keyframes (a late viewer is complete within one).
-    #[arg(long, value_name = "SECONDS", default_value_t = 10.0)]
+    #[arg(long, value_name = "SECONDS", default_value_t = twin_gateway::gateway::DEFAULT_KEYFRAME_EVERY.as_secs_f64())]
     pub keyframe_every: f64,
 
     /// Also record everything to this file (from its own lossless subscription: a broker

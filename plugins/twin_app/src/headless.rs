@@ -16,6 +16,7 @@ use twin_model::codes::{ModuleState, OrderStatus, PickerState};
 use twin_overlay::ops::{SourceView, Sources};
 
 use crate::ShellPlugin;
+use twin_link::clock::wall_ms;
 
 /// How the headless twin runs.
 #[derive(Debug, Clone, Default)]
@@ -179,8 +180,4 @@ pub(crate) fn print_status(
         "modules: {lit} lit, {confirmed} latched, {stale} stale | pickers: {pickers} | orders: {orders} | {}",
         controllers.join(" · ")
     );
-}
-
-fn wall_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }

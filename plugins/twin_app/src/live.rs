@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 
 use bevy::prelude::*;
 
-/// A feed is stale after three of the gateway's default keyframe periods (10 s) without a good
-/// payload: a quiet floor still gets a keyframe every period.
-pub const FEED_STALE_AFTER_MS: u64 = 30_000;
+/// A feed is stale after three of the gateway's default keyframe periods without a good payload
+/// (30 s): a quiet floor still gets a keyframe every period.
+pub const FEED_STALE_AFTER_MS: u64 = 3 * twin_gateway::gateway::DEFAULT_KEYFRAME_EVERY.as_millis() as u64;
 
 /// The viewer feeding this twin.
 #[derive(Resource)]
@@ -43,9 +43,7 @@ pub(crate) fn show_source_lag(
     };
     // What is on screen is as old as the last good payload: shown always, so a frozen feed
     // cannot look healthy; refused payloads are counted where the operator looks.
-    let now = std::time::SystemTime::now()
-        .duration_since(std::time::UNIX_EPOCH)
-        .map_or(0, |d| d.as_millis() as u64);
+    let now = twin_link::clock::wall_ms();
     let age = s.last_good_ms.map_or("no data yet".to_owned(), |t| {
         format!("data age {:.1} s", now.saturating_sub(t) as f64 / 1000.0)
     });

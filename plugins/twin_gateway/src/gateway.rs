@@ -10,7 +10,7 @@
 use std::collections::VecDeque;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::Duration;
 
 use rumqttc::{AsyncClient, Event, LastWill, MqttOptions, Packet, QoS, Transport};
 use twin_link::{Backoff, LinkMessage};
@@ -18,6 +18,7 @@ use twin_model::Site;
 use twin_record::{TwinState, layout_id};
 
 use crate::wire::{Body, BrokerUrl, Envelope, Topics, WIRE_VERSION, encode};
+use twin_link::clock::wall_ms;
 
 /// Where a gateway or viewer connects: the broker, the site's topics, TLS material.
 #[derive(Debug, Clone)]
@@ -66,6 +67,9 @@ pub(crate) fn broker_backoff() -> Backoff {
     Backoff::new(Duration::from_millis(200), Duration::from_secs(5))
 }
 
+/// Time between keyframes unless the user sets another (`--keyframe-every`).
+pub const DEFAULT_KEYFRAME_EVERY: Duration = Duration::from_secs(10);
+
 /// Gateway settings.
 #[derive(Debug, Clone)]
 pub struct GatewayOptions {
@@ -85,7 +89,7 @@ impl GatewayOptions {
         Self {
             connection,
             batch_every: Duration::from_millis(100),
-            keyframe_every: Duration::from_secs(10),
+            keyframe_every: DEFAULT_KEYFRAME_EVERY,
             max_held_events: 10_000,
         }
     }
@@ -110,10 +114,6 @@ pub struct GatewayStats {
     pub last_error: Option<String>,
 }
 
-fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
-}
-
 /// Runs the gateway until `stop` is set or `rx` closes. Call inside a tokio runtime.
 pub async fn run(
     site: Arc<Site>,
@@ -124,7 +124,7 @@ pub async fn run(
 ) {
     let conn = &options.connection;
     let topics = conn.topics();
-    let epoch = now_ms();
+    let epoch = wall_ms();
     let client_id = format!("picktwin-gateway-{}-{epoch}", conn.site);
     let mut mqtt = conn.mqtt_options(&client_id);
     mqtt.set_last_will(LastWill::new(&topics.status, "offline", QoS::AtLeastOnce, true));
@@ -140,7 +140,7 @@ pub async fn run(
         while !bridge_stop.load(Ordering::Relaxed) {
             match rx.recv_timeout(Duration::from_millis(100)) {
                 Ok(m) => {
-                    if tx.blocking_send((now_ms(), m)).is_err() {
+                    if tx.blocking_send((wall_ms(), m)).is_err() {
                         break;
                     }
                 }
@@ -173,7 +173,7 @@ pub async fn run(
             layout_id: layout.clone(),
             epoch,
             seq,
-            sent_ms: now_ms(),
+            sent_ms: wall_ms(),
             first_ms,
             body,
         })
@@ -203,12 +203,12 @@ pub async fn run(
                         held.insert(k, m);
                     }
                     // The state first (it covers what was not sent), then the events held.
-                    let key = envelope(seq, now_ms(), Body::Keyframe(state.clone()));
+                    let key = envelope(seq, wall_ms(), Body::Keyframe(state.clone()));
                     let sent = client.try_publish(&topics.keyframe, QoS::AtLeastOnce, true, key).is_ok();
                     if !held.is_empty() {
                         seq += 1;
                         let events: Vec<LinkMessage> = held.drain(..).collect();
-                        let _ = client.try_publish(&topics.deltas, QoS::AtLeastOnce, false, envelope(seq, now_ms(), Body::Deltas(events)));
+                        let _ = client.try_publish(&topics.deltas, QoS::AtLeastOnce, false, envelope(seq, wall_ms(), Body::Deltas(events)));
                     }
                     update(&mut |s| {
                         s.connected = true;
@@ -263,7 +263,7 @@ pub async fn run(
             }
             _ = key_tick.tick() => {
                 if connected {
-                    let key = envelope(seq, now_ms(), Body::Keyframe(state.clone()));
+                    let key = envelope(seq, wall_ms(), Body::Keyframe(state.clone()));
                     if client.try_publish(&topics.keyframe, QoS::AtLeastOnce, true, key).is_ok() {
                         update(&mut |s| s.keyframes += 1);
                     }

@@ -7,7 +7,7 @@ mod common;
 use std::process::{Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{Broker, Gateway, free_port, layout, light, matches_snapshot, until, viewer};
 use twin_gateway::{BrokerUrl, Connection, GatewayOptions, GatewayStats, Viewer, ViewerOptions};
@@ -16,7 +16,7 @@ use twin_model::codes;
 #[test]
 fn two_viewers_agree_with_a_direct_snapshot_and_late_joiners_start_from_the_keyframe() {
     let site = layout("demo.ron");
-    let broker = Broker::start(free_port());
+    let broker = Broker::start_on(free_port());
     let gateway = Gateway::start(&site, broker.url(), 0.0);
     let first = viewer(&site, &broker);
     assert!(
@@ -48,7 +48,7 @@ fn two_viewers_agree_with_a_direct_snapshot_and_late_joiners_start_from_the_keyf
 fn a_broker_restart_mid_shift_recovers_viewers_in_order() {
     let site = layout("demo.ron");
     let port = free_port();
-    let mut broker = Broker::start(port);
+    let mut broker = Broker::start_on(port);
     let gateway = Gateway::start(&site, broker.url(), 4000.0);
     let v = viewer(&site, &broker);
     assert!(until(Duration::from_secs(10), || v.stats().keyframes > 0));
@@ -57,7 +57,7 @@ fn a_broker_restart_mid_shift_recovers_viewers_in_order() {
     // The link keeps polling while the broker is down: changes are coalesced, not lost.
     light(gateway.sim(), 7, 77, 5);
     std::thread::sleep(Duration::from_secs(2));
-    broker = Broker::start(port);
+    broker = Broker::start_on(port);
     assert!(
         until(Duration::from_secs(15), || gateway.stats().connected && gateway.stats().reconnects >= 1),
         "{:?}",
@@ -75,7 +75,7 @@ fn a_broker_restart_mid_shift_recovers_viewers_in_order() {
 #[test]
 fn a_viewer_with_another_layout_refuses_with_a_clear_message() {
     let site = layout("demo.ron");
-    let broker = Broker::start(free_port());
+    let broker = Broker::start_on(free_port());
     let _gateway = Gateway::start(&site, broker.url(), 0.0);
     let wrong = viewer(&layout("pharma_dc.ron"), &broker);
     assert!(until(Duration::from_secs(10), || wrong.stats().refused.is_some()));
@@ -84,11 +84,9 @@ fn a_viewer_with_another_layout_refuses_with_a_clear_message() {
     assert!(wrong.state().modules.iter().all(|m| m.mode == 0), "nothing applied");
 }
 
-/// Runs a command, panicking with its stderr if it fails.
-fn sh(cmd: &mut Command) {
-    let out = cmd.output().expect("runs");
-    assert!(out.status.success(), "{:?}: {}", cmd, String::from_utf8_lossy(&out.stderr));
-}
+#[path = "../../../tests/support/certs.rs"]
+mod certs;
+use certs::sh;
 
 #[test]
 fn tls_and_a_password_reach_the_broker() {
@@ -98,46 +96,7 @@ fn tls_and_a_password_reach_the_broker() {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     let p = |n: &str| dir.join(n).to_str().unwrap().to_owned();
-    sh(Command::new("openssl")
-        .args([
-            "req",
-            "-x509",
-            "-newkey",
-            "rsa:2048",
-            "-nodes",
-            "-days",
-            "2",
-            "-subj",
-            "/CN=picktwin test CA",
-        ])
-        .args(["-keyout", &p("ca.key"), "-out", &p("ca.pem")]));
-    sh(Command::new("openssl").args([
-        "req",
-        "-newkey",
-        "rsa:2048",
-        "-nodes",
-        "-subj",
-        "/CN=127.0.0.1",
-        "-keyout",
-        &p("server.key"),
-        "-out",
-        &p("server.csr"),
-    ]));
-    std::fs::write(dir.join("ext.cnf"), "subjectAltName=IP:127.0.0.1\n").unwrap();
-    sh(Command::new("openssl")
-        .args([
-            "x509",
-            "-req",
-            "-days",
-            "2",
-            "-in",
-            &p("server.csr"),
-            "-CA",
-            &p("ca.pem"),
-            "-CAkey",
-            &p("ca.key"),
-        ])
-        .args(["-CAcreateserial", "-extfile", &p("ext.cnf"), "-out", &p("server.pem")]));
+    certs::loopback_certs(&dir);
     sh(Command::new("mosquitto_passwd").args(["-b", "-c", &p("passwd"), "gw", "s3cret"]));
     let port = free_port();
     // Started as root, Mosquitto would switch to its own user, who cannot read these files.
@@ -146,7 +105,7 @@ fn tls_and_a_password_reach_the_broker() {
         "user {}\nlistener {port} 127.0.0.1\ncafile {}\ncertfile {}\nkeyfile {}\nallow_anonymous false\npassword_file {}\n",
         me.trim(),
         p("ca.pem"),
-        p("server.pem"),
+        p("server.crt"),
         p("server.key"),
         p("passwd")
     );
@@ -157,12 +116,9 @@ fn tls_and_a_password_reach_the_broker() {
         .stderr(Stdio::null())
         .spawn()
         .unwrap();
-    let deadline = Instant::now() + Duration::from_secs(5);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "mosquitto (TLS) did not start");
-        std::thread::sleep(Duration::from_millis(20));
-    }
+    // Owned (killed on drop) before waiting, so a broker that fails to listen is still reaped.
     let broker = Broker { child, port };
+    common::mosquitto::wait_for(port);
     let site = layout("demo.ron");
     let url: BrokerUrl = format!("mqtts://gw:s3cret@127.0.0.1:{port}/test").parse().unwrap();
     let ca = std::fs::read(dir.join("ca.pem")).unwrap();

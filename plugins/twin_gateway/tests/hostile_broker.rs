@@ -29,7 +29,7 @@ fn publish(broker: &Broker, topic: &str, payload: &str, retain: bool) {
 #[test]
 fn garbage_on_the_deltas_topic_and_a_retained_garbage_keyframe_delay_but_never_block() {
     let site = layout("demo.ron");
-    let broker = Broker::start(free_port());
+    let broker = Broker::start_on(free_port());
     let gateway = Gateway::start(&site, broker.url(), 0.0);
     let topics = Topics::new("test");
     let first = viewer(&site, &broker);
@@ -71,7 +71,7 @@ fn garbage_on_the_deltas_topic_and_a_retained_garbage_keyframe_delay_but_never_b
 fn a_broker_outage_while_the_floor_changes_never_rewinds_a_viewer() {
     let site = layout("demo.ron");
     let port = free_port();
-    let mut broker = Broker::start(port);
+    let mut broker = Broker::start_on(port);
     let gateway = Arc::new(Gateway::start(&site, broker.url(), 0.0));
     let (tx, rx) = crossbeam_channel::unbounded();
     let options =
@@ -95,7 +95,7 @@ fn a_broker_outage_while_the_floor_changes_never_rewinds_a_viewer() {
     std::thread::sleep(Duration::from_millis(800));
     drop(broker);
     std::thread::sleep(Duration::from_millis(1500));
-    broker = Broker::start(port);
+    broker = Broker::start_on(port);
     assert!(until(Duration::from_secs(15), || gateway.stats().reconnects >= 1), "{:?}", gateway.stats());
     std::thread::sleep(Duration::from_millis(800));
     counting.store(false, Ordering::Relaxed);

@@ -8,6 +8,12 @@ use crate::reading::ControllerHealth;
 /// Seconds in a day.
 const DAY_S: u64 = 86_400;
 
+/// The wall clock, milliseconds since the Unix epoch (0 if the system clock is before it): the
+/// one reading of it that data ages, health reports and payload stamps use.
+pub fn wall_ms() -> u64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
+}
+
 /// The latest clock of each controller that has been polled.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct SiteClock {

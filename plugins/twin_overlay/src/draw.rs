@@ -99,9 +99,7 @@ fn draw_overlay(
             .and_then(|&e| data.pickers.get(e).ok())
             .map_or(Inspect::None, |x| Inspect::Picker(p, x.reading)),
     };
-    let wall_ms = wall.0.unwrap_or_else(|| {
-        std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
-    });
+    let wall_ms = wall.0.unwrap_or_else(twin_link::clock::wall_ms);
     // A replay sets the wall clock; its health reports are thinned, so it judges by their flags.
     let judge = if wall.0.is_some() { crate::ops::Judge::Recorded } else { crate::ops::Judge::Age };
     let fresh = crate::ops::freshness(site, &data.health.controllers, wall_ms, data.feed.0.as_ref(), judge);

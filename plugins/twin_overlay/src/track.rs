@@ -13,6 +13,7 @@ use twin_link::{
 use crate::OpsModel;
 use crate::OverlaySystems;
 use crate::ops::PickerCounts;
+use twin_link::clock::wall_ms;
 
 pub(super) fn plugin(app: &mut App) {
     app.add_systems(Update, track_link.in_set(OverlaySystems::Track));
@@ -36,10 +37,6 @@ struct LinkFacts<'w, 's> {
     missing: MessageReader<'w, 's, BlockMissing>,
     refused: MessageReader<'w, 's, ControllerRefused>,
     sources: MessageReader<'w, 's, SourceEvent>,
-}
-
-fn wall_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
 fn track_link(

@@ -5,6 +5,7 @@
 //! as a guess, never as a measurement.
 
 use crossbeam_channel::Receiver;
+use twin_link::clock::wall_ms;
 use twin_link::{
     LinkMessage, ModuleReading, NO_MODULE, OrderSlot, PickerReading, Publisher, SiteClock, SourceHealth,
     SourceKind, SourceState, SourceType,
@@ -164,7 +165,7 @@ pub fn run(
         crossbeam_channel::select! {
             recv(input) -> msg => {
                 let Ok(msg) = msg else { return };
-                let wall = now_ms();
+                let wall = wall_ms();
                 let out: Vec<LinkMessage> = inf.feed(&msg, wall).collect();
                 health.polls += 1;
                 health.last_good_ms = wall;
@@ -180,8 +181,4 @@ pub fn run(
             recv(stop) -> _ => return,
         }
     }
-}
-
-fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }

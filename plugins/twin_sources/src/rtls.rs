@@ -9,6 +9,7 @@ use std::time::{Duration, Instant};
 use crossbeam_channel::Receiver;
 use rumqttc::{Client, Event, MqttOptions, Packet, QoS};
 use serde::Deserialize;
+use twin_link::clock::wall_ms;
 use twin_link::{
     Backoff, LinkEvent, LinkMessage, PickerReading, Publisher, SourceHealth, SourceKind, SourceState,
     SourceType,
@@ -139,10 +140,6 @@ impl Tracker {
     }
 }
 
-fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
-}
-
 /// Runs the feed until `stop` sends or closes: connects, subscribes, reconnects with backoff.
 pub fn run(site: &Site, cfg: RtlsMqtt, publisher: Publisher, stop: Receiver<()>) {
     let Some((host, port)) = twin_model::sources::mqtt_host_port(&cfg.broker) else {
@@ -178,7 +175,7 @@ pub fn run(site: &Site, cfg: RtlsMqtt, publisher: Publisher, stop: Receiver<()>)
                 backoff.reset();
                 let _ = client.try_subscribe(topic.clone(), QoS::AtMostOnce);
                 health.state = SourceState::Ok;
-                health.last_good_ms = now_ms();
+                health.last_good_ms = wall_ms();
                 if was_down {
                     out.push(LinkMessage::Event(LinkEvent::SourceUp { source: SourceKind::Pickers }));
                     was_down = false;
@@ -192,7 +189,7 @@ pub fn run(site: &Site, cfg: RtlsMqtt, publisher: Publisher, stop: Receiver<()>)
                     first = why;
                 }
                 if n == 0 {
-                    health.last_good_ms = now_ms();
+                    health.last_good_ms = wall_ms();
                     health.polls += 1;
                 }
             }
@@ -215,7 +212,7 @@ pub fn run(site: &Site, cfg: RtlsMqtt, publisher: Publisher, stop: Receiver<()>)
         }
         if last_summary.elapsed() >= Duration::from_secs(1) {
             last_summary = Instant::now();
-            tracker.expire(now_ms(), &mut out);
+            tracker.expire(wall_ms(), &mut out);
             if refused > 0 {
                 health.rejected += u64::from(refused);
                 out.push(LinkMessage::Event(LinkEvent::SourceRejected {

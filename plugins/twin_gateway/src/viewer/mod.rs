@@ -10,7 +10,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
 use rumqttc::{AsyncClient, Event, Packet, QoS};
 
@@ -25,6 +25,7 @@ mod intake;
 pub use applier::{Intake, Refusal, Taken};
 pub use intake::Sink;
 use intake::{Output, Rejections};
+use twin_link::clock::wall_ms;
 
 /// Viewer settings: where to connect (a viewer needs nothing else).
 pub type ViewerOptions = Connection;
@@ -72,10 +73,6 @@ pub struct Viewer {
     state: Arc<Mutex<TwinState>>,
     stop: Arc<AtomicBool>,
     handle: Option<JoinHandle<()>>,
-}
-
-fn now_ms() -> u64 {
-    SystemTime::now().duration_since(UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
 }
 
 impl Viewer {
@@ -138,7 +135,7 @@ async fn run(
     stop: Arc<AtomicBool>,
 ) {
     let topics = options.topics();
-    let id = format!("picktwin-viewer-{}-{}", std::process::id(), now_ms() % 1_000_000);
+    let id = format!("picktwin-viewer-{}-{}", std::process::id(), wall_ms() % 1_000_000);
     // The client's packet limit stays generous: a packet over it drops the connection, and a
     // retained one would then drop every reconnection. Payloads are bounded when inflated.
     let mqtt = options.mqtt_options(&id);
@@ -175,7 +172,7 @@ async fn run(
                 let taken = intake.take(&p.payload, &mut mirror, |m| out.push(m));
                 let overflowed = out.ship(&mirror);
                 drop(mirror);
-                let now = now_ms();
+                let now = wall_ms();
                 match taken {
                     Ok(t) => update(&mut |s| {
                         s.refused = None;

@@ -4,7 +4,6 @@
 
 use std::collections::HashMap;
 use std::net::SocketAddr;
-use std::process::{Child, Command, Stdio};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -24,37 +23,14 @@ pub fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
 }
 
-/// Mosquitto on loopback (local-only mode: anonymous, 127.0.0.1).
-pub struct Broker {
-    pub child: Child,
-    pub port: u16,
-}
+#[path = "../../../../tests/support/mosquitto.rs"]
+pub mod mosquitto;
+pub use mosquitto::Broker;
 
 impl Broker {
-    pub fn start(port: u16) -> Self {
-        let child = Command::new("mosquitto")
-            .args(["-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("mosquitto is installed (.ci/run installs it: apt-get install mosquitto)");
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "mosquitto did not start on port {port}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Self { child, port }
-    }
-
+    /// The URL of site `test` on it.
     pub fn url(&self) -> BrokerUrl {
         format!("mqtt://127.0.0.1:{}/test", self.port).parse().unwrap()
-    }
-}
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }
 

@@ -22,20 +22,17 @@ impl Lossless {
     }
 
     /// Sends `msg`, first telling of any messages lost before it; false once the subscriber is
-    /// gone. A full channel drops the message and counts it.
+    /// gone. Without room for both, the message is dropped and counted.
     fn send(&mut self, msg: &LinkMessage) -> bool {
-        if self.tx.len() >= self.capacity {
+        let needed = 1 + usize::from(self.lost > 0);
+        if self.tx.len() + needed > self.capacity {
             self.lost = self.lost.saturating_add(1);
             return true;
         }
         if self.lost > 0 {
-            if self.tx.send(LinkMessage::Event(LinkEvent::Lost { count: self.lost })).is_err() {
+            let lost = std::mem::take(&mut self.lost);
+            if self.tx.send(LinkMessage::Event(LinkEvent::Lost { count: lost })).is_err() {
                 return false;
-            }
-            self.lost = 0;
-            if self.tx.len() >= self.capacity {
-                self.lost = 1;
-                return true;
             }
         }
         self.tx.send(msg.clone()).is_ok()

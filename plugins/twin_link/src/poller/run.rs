@@ -2,10 +2,7 @@
 //! commands, drop on a fault and reconnect with backoff (reset only by a complete good cycle).
 
 use super::*;
-
-fn wall_ms() -> u64 {
-    SystemTime::now().duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
-}
+use crate::clock::wall_ms;
 
 /// Polls one controller forever.
 pub(super) async fn run_controller(

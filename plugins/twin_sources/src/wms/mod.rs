@@ -20,6 +20,7 @@ pub mod sql;
 
 use book::{Book, Names};
 use db::{Cursor, Db};
+use twin_link::clock::wall_ms;
 
 /// Connect and statement timeout.
 const TIMEOUT: Duration = Duration::from_secs(5);
@@ -83,10 +84,6 @@ pub fn run(site: &Site, cfg: WmsSql, publisher: Publisher, stop: Receiver<()>) {
     }
 }
 
-fn now_ms() -> u64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_millis() as u64)
-}
-
 impl Connector {
     /// One poll: connect if needed, read what changed in both tables, publish. Returns whether
     /// a table filled its batch (more rows wait).
@@ -112,7 +109,7 @@ impl Connector {
         if !full && !caught_up {
             self.book.caught_up = true;
         }
-        let now = now_ms();
+        let now = wall_ms();
         let every = u64::from(self.cfg.reread_s) * 1000;
         if every > 0 && self.book.caught_up && now.saturating_sub(self.reread_at_ms) >= every {
             self.reread_at_ms = now;

@@ -4,7 +4,7 @@
 #![allow(dead_code, reason = "each test binary uses a part of the helpers")]
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
@@ -79,10 +79,8 @@ fn pg_command(bin: &Path) -> Command {
     }
 }
 
-fn sh(cmd: &mut Command) {
-    let out = cmd.output().unwrap();
-    assert!(out.status.success(), "{cmd:?}: {}", String::from_utf8_lossy(&out.stderr));
-}
+#[path = "../../../../tests/support/certs.rs"]
+mod certs;
 
 /// A throw-away PostgreSQL cluster on 127.0.0.1 with a `wms` database and the user `twin`
 /// (trust authentication), stopped and removed on drop.
@@ -111,35 +109,11 @@ impl Postgres {
         self.dir.join("ca.pem")
     }
 
-    fn make_certs(dir: &Path) {
-        let p = |f: &str| dir.join(f).display().to_string();
-        sh(Command::new("openssl")
-            .args(["req", "-x509", "-newkey", "rsa:2048", "-nodes", "-days", "2"])
-            .args(["-subj", "/CN=picktwin test CA", "-keyout", &p("ca.key"), "-out", &p("ca.pem")]));
-        sh(Command::new("openssl")
-            .args(["req", "-newkey", "rsa:2048", "-nodes", "-subj", "/CN=127.0.0.1"])
-            .args(["-keyout", &p("server.key"), "-out", &p("server.csr")]));
-        std::fs::write(dir.join("san.cnf"), "subjectAltName=IP:127.0.0.1\n").unwrap();
-        sh(Command::new("openssl").args(["x509", "-req", "-days", "2", "-CAcreateserial"]).args([
-            "-in",
-            &p("server.csr"),
-            "-CA",
-            &p("ca.pem"),
-            "-CAkey",
-            &p("ca.key"),
-            "-out",
-            &p("server.crt"),
-            "-extfile",
-            &p("san.cnf"),
-        ]));
-        sh(Command::new("chmod").args(["600", &p("server.key")]));
-    }
-
     fn start_with(tls: bool) -> Self {
         let dir = temp_dir("pg");
         let mut options = String::new();
         if tls {
-            Self::make_certs(&dir);
+            certs::loopback_certs(&dir);
             let p = |f: &str| dir.join(f).display().to_string();
             options = format!(
                 " -c ssl=on -c ssl_cert_file={} -c ssl_key_file={}",
@@ -228,36 +202,14 @@ impl Drop for Postgres {
     }
 }
 
-/// A Mosquitto broker on a free loopback port, killed on drop.
-pub struct Broker {
-    child: Child,
-    /// Its port.
-    pub port: u16,
-}
+#[path = "../../../../tests/support/mosquitto.rs"]
+mod mosquitto;
+pub use mosquitto::Broker;
 
 impl Broker {
-    /// Starts one and waits until it accepts connections.
+    /// Starts one on a free loopback port.
     pub fn start() -> Self {
-        let port = free_port();
-        let child = Command::new("mosquitto")
-            .args(["-p", &port.to_string()])
-            .stdout(Stdio::null())
-            .stderr(Stdio::null())
-            .spawn()
-            .expect("mosquitto is installed (.ci/run installs it: apt-get install mosquitto)");
-        let deadline = Instant::now() + Duration::from_secs(5);
-        while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-            assert!(Instant::now() < deadline, "mosquitto did not start on port {port}");
-            std::thread::sleep(Duration::from_millis(20));
-        }
-        Self { child, port }
-    }
-}
-
-impl Drop for Broker {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
+        Self::start_on(free_port())
     }
 }
 
