@@ -79,6 +79,10 @@ fn a_frozen_heartbeat_is_frozen_within_five_seconds() {
     assert!(took >= Duration::from_millis(2900), "frozen after {took:?}, before frozen_after_ms");
     assert!(t.saw(|e| matches!(e, LinkEvent::Frozen { controller: 0, .. })));
     assert!(t.until(Duration::from_secs(1), |t| t.module_at(&site, 3).stale), "modules not greyed");
+    // And they stay greyed over the next cycles: the frozen controller still answers, its
+    // readings must not un-grey the modules.
+    let ungreyed = |t: &mut Twin| !t.module_at(&site, 3).stale || !t.module_at(&site, 120).stale;
+    assert!(!t.until(Duration::from_millis(800), ungreyed), "frozen modules un-greyed by the next poll");
     assert!(!t.health().is_fresh());
     t.link.stop();
 }

@@ -205,7 +205,10 @@ impl Poller {
             if self.failing_module(address) {
                 continue;
             }
-            let reading = decode_module(map, image_map, &self.image, address);
+            let mut reading = decode_module(map, image_map, &self.image, address);
+            // A frozen controller still answers, but its registers are not current: what is
+            // read stays greyed until the heartbeat moves again.
+            reading.stale = self.health.frozen;
             let prev = self.modules[k];
             if reading != prev || self.first_poll {
                 self.modules[k] = reading;
