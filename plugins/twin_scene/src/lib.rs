@@ -7,6 +7,7 @@
 //! floor. Without a renderer (tests, headless tools) the same systems run and keep the
 //! instance data; only meshes and materials are skipped.
 
+pub mod beacons;
 pub mod display;
 pub mod floor;
 pub mod labels;

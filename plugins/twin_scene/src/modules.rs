@@ -1,5 +1,6 @@
-//! Light modules at site scale: one shared cuboid mesh and one [`ModuleMaterial`] for every
-//! module, so they draw as one instanced batch whatever the module count; each instance's
+//! Light modules at site scale: one shared mesh (a cuboid and its beacon quad,
+//! [`crate::beacons`]) and one [`ModuleMaterial`] for every module, so they draw as one
+//! instanced batch whatever the module count; each instance's
 //! `MeshTag` indexes a storage buffer of packed display states ([`crate::display`]).
 //!
 //! Only changed modules are rewritten: the main world keeps a CPU mirror of the buffer, packs
@@ -55,6 +56,9 @@ pub struct ModuleMaterial {
     /// Packed display states, 32 bytes per module, indexed by `MeshTag`.
     #[storage(0, read_only)]
     pub states: Handle<ShaderBuffer>,
+    /// Beacon height, radius and smallest size on screen ([`crate::beacons::BeaconParams`]).
+    #[uniform(1)]
+    pub beacons: Vec4,
 }
 
 impl Material for ModuleMaterial {
@@ -129,8 +133,11 @@ fn attach_module_visuals(
         // The CPU copy lives in `ModuleStates`; the asset's bytes are needed only once.
         let buffer = buffers.add(ShaderBuffer::new(&bytes, RenderAssetUsages::RENDER_WORLD));
         states.buffer = Some(buffer.clone());
-        *shared =
-            Some((meshes.add(Cuboid::new(1.0, 1.0, 1.0)), materials.add(ModuleMaterial { states: buffer })));
+        let beacons = crate::beacons::BeaconParams::for_site(site).to_vec4();
+        *shared = Some((
+            meshes.add(crate::beacons::module_mesh()),
+            materials.add(ModuleMaterial { states: buffer, beacons }),
+        ));
     }
     for (entity, module) in &added {
         let Some(m) = site.modules.get(module.index as usize) else { continue };

@@ -2,11 +2,14 @@
 // storage buffer indexed by the entity's MeshTag (= module index). The front face draws the
 // housing, a green seven-segment location row, a red quantity row and the LED button; the
 // digits are signed-distance segments, so they stay sharp at any distance without a font.
+// The mesh's extra quad (corners at local y = BEACON_MARK_Y) is each module's beacon: a
+// screen-facing mark above the racks for lit, confirmed, short and faulty modules, collapsed
+// to nothing for idle ones (beacons.rs).
 
 #import bevy_pbr::{
     mesh_functions,
     view_transformations::position_world_to_clip,
-    mesh_view_bindings::globals,
+    mesh_view_bindings::{globals, view},
 }
 
 struct ModuleState {
@@ -18,6 +21,13 @@ struct ModuleState {
 }
 
 @group(#{MATERIAL_BIND_GROUP}) @binding(0) var<storage, read> states: array<ModuleState>;
+// x: beacon centre height (world y), y: radius in metres, z: smallest radius in pixels per
+// 1080 pixels of viewport height.
+@group(#{MATERIAL_BIND_GROUP}) @binding(1) var<uniform> beacons: vec4<f32>;
+
+const BEACON_MARK: f32 = 50.0;
+// `local.z` of a beacon fragment (the cube's faces stay within ±0.5).
+const BEACON_Z: f32 = 8.0;
 
 struct Vertex {
     @builtin(instance_index) instance_index: u32,
@@ -37,6 +47,9 @@ struct VOut {
 fn vertex(v: Vertex) -> VOut {
     var out: VOut;
     let world_from_local = mesh_functions::get_world_from_local(v.instance_index);
+    if (v.position.y > BEACON_MARK) {
+        return beacon_vertex(v, world_from_local);
+    }
     let world = mesh_functions::mesh_position_local_to_world(world_from_local, vec4(v.position, 1.0));
     out.clip = position_world_to_clip(world.xyz);
     out.local = v.position;
@@ -44,6 +57,33 @@ fn vertex(v: Vertex) -> VOut {
     out.tag = mesh_functions::get_tag(v.instance_index);
     // The unit cube is scaled to the module's size: width and height in metres.
     out.size = vec2(length(world_from_local[0].xyz), length(world_from_local[1].xyz));
+    return out;
+}
+
+// A beacon corner: above the module at the beacons' height, offset on screen by at least the
+// smallest radius in pixels; outside the clip volume (nothing drawn) when the module is idle.
+fn beacon_vertex(v: Vertex, world_from_local: mat4x4<f32>) -> VOut {
+    var out: VOut;
+    out.tag = mesh_functions::get_tag(v.instance_index);
+    out.world_normal = vec3(0.0, 1.0, 0.0);
+    out.size = vec2(0.0);
+    out.local = vec3(v.position.x, v.position.z, BEACON_Z);
+    let state = states[out.tag].flags & 15u;
+    if (state == STATE_IDLE || state > STATE_FAULT) {
+        out.clip = vec4(0.0, 0.0, -2.0, 1.0);
+        return out;
+    }
+    let centre = vec3(world_from_local[3].x, beacons.x, world_from_local[3].z);
+    let c = position_world_to_clip(centre);
+    let w = max(c.w, 1e-4);
+    // Radius in pixels: the metric radius as projected, never under the minimum.
+    let viewport_h = max(view.viewport.w, 1.0);
+    let metric_px = beacons.y * view.clip_from_view[1][1] * 0.5 * viewport_h / w;
+    let r_px = max(metric_px, beacons.z * viewport_h / 1080.0);
+    // Corners in counter-clockwise order on screen (the pipeline culls back faces).
+    let ndc = vec2(v.position.x, v.position.z) * r_px * 2.0 / max(view.viewport.zw, vec2(1.0));
+    // Drawn a little towards the camera so the rack tops never cut into it.
+    out.clip = vec4(c.xy + ndc * w, c.z * 1.02 + 1e-5 * w, c.w);
     return out;
 }
 
@@ -164,10 +204,56 @@ fn blink_on(mode: u32, period_ms: u32) -> bool {
     return true;
 }
 
+// The beacon's shape and colour by state: a disc in the light's colour (lit, blinking as the
+// module does), a green ring (confirmed), an amber diamond (shortage), a red square (fault);
+// each with a dark rim so it reads on any floor colour.
+fn beacon_fragment(in: VOut) -> vec4<f32> {
+    let s = states[in.tag];
+    let state = s.flags & 15u;
+    let on = blink_on((s.flags >> 4u) & 3u, s.timing & 0xFFFFu);
+    let p = in.local.xy;
+    let r = length(p);
+    var inside = 0.0;
+    var rim = 0.0;
+    var colour = vec3(0.0);
+    if (state == STATE_LIT) {
+        inside = f32(r < 0.72);
+        rim = f32(r < 1.0);
+        colour = unpack_rgb(s.colour) * select(0.3, 1.5, on);
+    } else if (state == STATE_CONFIRMED) {
+        inside = f32(r > 0.38 && r < 0.72);
+        rim = f32(r < 1.0);
+        colour = GREEN * 1.2;
+    } else if (state == STATE_SHORTAGE) {
+        let d = abs(p.x) + abs(p.y);
+        inside = f32(d < 0.8);
+        rim = f32(d < 1.0);
+        colour = AMBER * select(0.3, 1.4, on);
+    } else {
+        let d = max(abs(p.x), abs(p.y));
+        inside = f32(d < 0.62);
+        rim = f32(d < 0.82);
+        colour = RED * select(0.3, 1.5, on);
+    }
+    if (rim < 0.5) {
+        discard;
+    }
+    var out = mix(vec3(0.01), colour, inside);
+    if ((s.flags & (FLAG_STALE | FLAG_OFFLINE)) != 0u) {
+        let grey = dot(out, vec3(0.2126, 0.7152, 0.0722));
+        out = vec3(grey * 0.6 + 0.02);
+    }
+    return vec4(out, 1.0);
+}
+
 @fragment
 fn fragment(in: VOut) -> @location(0) vec4<f32> {
-    // Metres per pixel on this surface, for anti-aliasing the segments.
+    // Metres per pixel on this surface, for anti-aliasing the segments (before any branch:
+    // derivatives need uniform control flow).
     let px = length(fwidth(in.local.xy * in.size));
+    if (in.local.z > BEACON_Z - 1.0) {
+        return beacon_fragment(in);
+    }
     let s = states[in.tag];
     let state = s.flags & 15u;
     let blink = (s.flags >> 4u) & 3u;
