@@ -50,6 +50,12 @@ pub struct TwinArgs {
     #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
     pub speed: f64,
 
+    /// Simulator clock at start, HH:MM (when simulating). The simulated day begins at 06:00
+    /// and runs (in a second or two) up to this time before the window opens, so the floor
+    /// is mid-shift at once; `--start 06:00` opens on the empty floor of the day's start.
+    #[arg(long, value_name = "HH:MM", default_value = "10:00", value_parser = parse_start)]
+    pub start: u64,
+
     /// Seconds between status lines on stdout (0: none).
     #[arg(long, value_name = "SECONDS", default_value_t = 5)]
     pub status_every: u64,
@@ -89,6 +95,36 @@ pub struct TwinArgs {
     /// zones, KPIs, open alarms and controllers arranged for a 16:9 screen; nothing to click.
     #[arg(long, conflicts_with = "headless")]
     pub kiosk: bool,
+
+    /// The wall display's diagonal in inches (16:9): with --viewing-distance it sizes the
+    /// kiosk's type so characters subtend at least 16 arc-minutes (ISO 11064).
+    #[arg(long, value_name = "INCHES", default_value_t = 55.0, value_parser = parse_inches)]
+    pub wall_inches: f32,
+
+    /// How far the wall display's readers stand, metres.
+    #[arg(long, value_name = "METRES", default_value_t = 5.0, value_parser = parse_distance)]
+    pub viewing_distance: f32,
+}
+
+/// `HH:MM` as milliseconds since midnight.
+fn parse_start(s: &str) -> Result<u64, String> {
+    twin_model::shifts::parse_hhmm(s)
+        .map(|sec| u64::from(sec) * 1000)
+        .ok_or_else(|| format!("{s:?}: write the start as HH:MM from 00:00 to 23:59, e.g. 10:00"))
+}
+
+fn parse_inches(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(v) if (10.0..=400.0).contains(&v) => Ok(v),
+        _ => Err(format!("{s:?}: the diagonal must be a number of inches from 10 to 400")),
+    }
+}
+
+fn parse_distance(s: &str) -> Result<f32, String> {
+    match s.parse::<f32>() {
+        Ok(v) if (0.5..=50.0).contains(&v) => Ok(v),
+        _ => Err(format!("{s:?}: the viewing distance must be a number of metres from 0.5 to 50")),
+    }
 }
 
 fn parse_size(s: &str) -> Result<(u32, u32), String> {

@@ -53,6 +53,7 @@ pub fn run(args: &GatewayArgs) -> ExitCode {
         speed: args.speed,
         seed: args.seed,
         lossless: subscribers,
+        start_ms: None,
     };
     let mut source = match Source::start(&site, &options) {
         Ok(s) => s,

@@ -84,6 +84,7 @@ pub fn run(args: &RecordArgs) -> ExitCode {
         speed: args.speed,
         seed: args.seed,
         lossless: 1,
+        start_ms: None,
     };
     let mut source = match Source::start(&site, &options) {
         Ok(s) => s,

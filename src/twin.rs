@@ -25,6 +25,7 @@ pub fn run(args: &TwinArgs) -> ExitCode {
         speed: args.speed,
         seed: args.seed,
         lossless: usize::from(!args.headless),
+        start_ms: Some(args.start),
     };
     let mut source = match Source::start(&site, &options) {
         Ok(s) => s,
@@ -123,6 +124,7 @@ fn window_app(args: &TwinArgs, site: Arc<twin_model::Site>, view: ViewReceiver) 
         frame_stats: args.frame_stats,
         any_thread: false,
         kiosk: args.kiosk,
+        wall: twin_overlay::ui::Wall { inches: args.wall_inches, distance_m: args.viewing_distance },
         source: source_label(args),
         replay: false,
     };

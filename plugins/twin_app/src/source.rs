@@ -24,6 +24,9 @@ pub struct SourceOptions {
     pub seed: u64,
     /// Lossless subscribers to attach.
     pub lossless: usize,
+    /// Simulator clock at start, ms since midnight (None: the start of the day, 06:00). Later
+    /// than that, the simulator first runs the day up to it (`SimConfig::warm_up_from_ms`).
+    pub start_ms: Option<u64>,
 }
 
 /// The running data source.
@@ -66,7 +69,11 @@ impl Source {
             let sim_options = SimOptions {
                 listen: Listen::Base(std::net::SocketAddr::from(([127, 0, 0, 1], 0))),
                 speed: options.speed,
-                config: SimConfig { seed: options.seed, ..SimConfig::default() },
+                config: {
+                    let day = SimConfig::default();
+                    let start_ms = options.start_ms.unwrap_or(day.start_ms);
+                    SimConfig { seed: options.seed, start_ms, warm_up_from_ms: Some(day.start_ms), ..day }
+                },
             };
             let mut extras = SimExtras::default();
             if let OrderSource::WmsSql(w) = &site.layout.sources.orders {

@@ -37,6 +37,8 @@ pub struct ViewOptions {
     pub any_thread: bool,
     /// Wall display: fullscreen, dark, large type, camera tour, no interaction needed.
     pub kiosk: bool,
+    /// The wall the kiosk layout sizes its type for.
+    pub wall: twin_overlay::ui::Wall,
     /// Where the data comes from, for the overlay's top bar.
     pub source: String,
     /// A replay feeds the overlay's model itself (the live tracker stays off).
@@ -54,6 +56,7 @@ impl Default for ViewOptions {
             frame_stats: false,
             any_thread: false,
             kiosk: false,
+            wall: twin_overlay::ui::Wall::default(),
             source: String::new(),
             replay: false,
         }
@@ -90,12 +93,20 @@ pub fn window_app(site: Arc<Site>, view: ViewReceiver, options: &ViewOptions) ->
             .disable::<bevy::log::LogPlugin>(),
     )
     .add_plugins(EguiPlugin::default())
+    // The overlay draws through a camera of its own over the whole window, so the 3D camera's
+    // viewport can be just the free area between the panels.
+    .insert_resource(bevy_egui::EguiGlobalSettings {
+        auto_create_primary_context: false,
+        ..default()
+    })
+    .add_systems(Startup, spawn_overlay_camera)
     .add_plugins((
         LinkPlugin,
         ScenePlugin,
         CameraPlugin { initial: if options.kiosk { CameraMode::Tour } else { options.camera }, ..default() },
         OverlayPlugin {
             kiosk: options.kiosk,
+            wall: options.wall,
             config: OpsConfig::for_site(&site),
             source: options.source.clone(),
             external_feed: options.replay,
@@ -112,21 +123,29 @@ pub fn window_app(site: Arc<Site>, view: ViewReceiver, options: &ViewOptions) ->
     })
     .init_resource::<FrameStats>()
     .init_resource::<LastCapture>();
-    if options.kiosk {
-        // Wall displays are read from metres away.
-        app.insert_resource(twin_scene::LabelScale(2.0));
-    }
     if options.frame_stats {
         app.insert_resource(ReportFrameStats);
     }
     app
 }
 
+/// The camera egui draws with: after the 3D view, clearing nothing.
+fn spawn_overlay_camera(mut commands: Commands) {
+    commands.spawn((
+        Camera2d,
+        Camera { order: 1, clear_color: ClearColorConfig::None, ..default() },
+        bevy_egui::PrimaryEguiContext,
+    ));
+}
+
 /// 4× MSAA on a GPU (cheap there, and rack edges need it); none on a software rasterizer,
 /// where it multiplies the cost of every pixel.
 pub(crate) fn choose_antialiasing(
     adapter: Option<Res<bevy::render::renderer::RenderAdapterInfo>>,
-    mut cameras: Query<&mut bevy::render::view::Msaa, Added<twin_camera::TwinCamera>>,
+    mut cameras: Query<
+        &mut bevy::render::view::Msaa,
+        Or<(Added<twin_camera::TwinCamera>, Added<bevy_egui::PrimaryEguiContext>)>,
+    >,
 ) {
     for mut msaa in &mut cameras {
         // Bevy does not re-export wgpu's `DeviceType`; its debug name is stable ("Cpu").

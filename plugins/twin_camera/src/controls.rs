@@ -16,7 +16,7 @@ pub(super) fn plugin(app: &mut App) {
         Update,
         (
             (switch_modes, fly_to, mouse_controls, walk_keys).chain().in_set(CameraSystems::Input),
-            place_camera.in_set(CameraSystems::Move),
+            (crate::viewport::fit_view_area, place_camera).chain().in_set(CameraSystems::Move),
         ),
     );
 }
@@ -46,6 +46,8 @@ pub struct Rig {
     /// The cursor is captured for mouse look (walk).
     grabbed: bool,
     last_mode: CameraMode,
+    /// Width / height of the area the home view and the tour stops were framed for.
+    pub(crate) aspect: f32,
 }
 
 pub(crate) fn spawn_camera(
@@ -64,7 +66,7 @@ pub(crate) fn spawn_camera(
         orbit: home,
         home,
         walk: walk_start(&site.0),
-        stops: tour_stops(&site.0, fov),
+        stops: tour_stops(&site.0, fov, aspect),
         stop: 0,
         // Start at the first zone, not flying in from the last.
         stop_t: tour.transition_s,
@@ -72,6 +74,7 @@ pub(crate) fn spawn_camera(
         drag: None,
         grabbed: false,
         last_mode: initial.0,
+        aspect,
     };
     *mode = initial.0;
     let pose = match initial.0 {

@@ -8,6 +8,9 @@
 mod controls;
 pub use controls::Rig;
 mod poses;
+mod viewport;
+
+pub use viewport::viewport_for;
 
 use bevy::prelude::*;
 

@@ -132,8 +132,11 @@ pub fn home_orbit(site: &Site, fov: f32, aspect: f32) -> Orbit {
     orbit
 }
 
-/// One tour stop per zone: an orbit that frames the zone.
-pub fn tour_stops(site: &Site, fov: f32) -> Vec<Orbit> {
+/// One tour stop per zone: an orbit that frames the zone in a view `aspect` wide per unit of
+/// height.
+pub fn tour_stops(site: &Site, fov: f32, aspect: f32) -> Vec<Orbit> {
+    // A view narrower than it is tall fits the zone's width, not its height.
+    let narrow = aspect.clamp(0.3, 1.0);
     let stops: Vec<Orbit> = site
         .layout
         .zones
@@ -146,11 +149,11 @@ pub fn tour_stops(site: &Site, fov: f32) -> Vec<Orbit> {
                 focus,
                 yaw: 0.4,
                 pitch: 38f32.to_radians(),
-                distance: (size * 0.55 / (fov * 0.5).tan()).max(6.0),
+                distance: (size * 0.55 / ((fov * 0.5).tan() * narrow)).max(6.0),
             }
         })
         .collect();
-    if stops.is_empty() { vec![home_orbit(site, fov, 16.0 / 9.0)] } else { stops }
+    if stops.is_empty() { vec![home_orbit(site, fov, aspect)] } else { stops }
 }
 
 /// The walk start: the west end of the first aisle, looking along it.
@@ -238,7 +241,7 @@ mod tests {
     #[test]
     fn one_tour_stop_per_zone_and_blends_ease() {
         let site = demo();
-        assert_eq!(tour_stops(&site, 0.8).len(), site.layout.zones.len());
+        assert_eq!(tour_stops(&site, 0.8, 16.0 / 9.0).len(), site.layout.zones.len());
         let a = Pose::looking(Vec3::ZERO, Vec3::NEG_Z);
         let b = Pose::looking(Vec3::X * 10.0, Vec3::NEG_Z);
         assert_eq!(a.blend(b, 0.0).eye, a.eye);

@@ -81,7 +81,8 @@ impl ShiftCalendar {
 }
 
 /// `HH:MM` → seconds of the day.
-fn parse_hhmm(t: &str) -> Option<u32> {
+/// `HH:MM` (00:00 to 23:59) as seconds of the day.
+pub fn parse_hhmm(t: &str) -> Option<u32> {
     let (h, m) = t.split_once(':')?;
     if h.len() != 2 || m.len() != 2 {
         return None;

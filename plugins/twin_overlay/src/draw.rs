@@ -9,7 +9,8 @@ use twin_camera::FlyTo;
 use twin_link::{LightModule, LinkHealth, LinkSite, ModuleEntities, Picker, PickerEntities};
 use twin_model::{ModuleIndex, Site};
 use twin_scene::{
-    FloorStale, FollowPicker, ModuleHighlights, SelectRequest, Selected, Selection, plan_to_world,
+    FloorStale, FollowPicker, LabelScale, ModuleHighlights, SelectRequest, Selected, Selection, ViewArea,
+    plan_to_world,
 };
 
 use crate::ops::{Ops, Place};
@@ -51,6 +52,8 @@ struct SceneWriters<'w> {
     select: MessageWriter<'w, SelectRequest>,
     follow: MessageWriter<'w, FollowPicker>,
     floor_stale: ResMut<'w, FloorStale>,
+    view_area: ResMut<'w, ViewArea>,
+    label_scale: ResMut<'w, LabelScale>,
 }
 
 /// The ECS data the overlay reads.
@@ -123,6 +126,19 @@ fn draw_overlay(
         egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
     );
     let actions = ui::draw(&mut root, &frame, &mut overlay.state);
+    // On a wall the world labels follow the kiosk's type rule too (14 points is their base).
+    if overlay.state.kiosk {
+        let t = ui::KioskType::for_wall(ctx.content_rect().height(), overlay.state.wall);
+        let scale = LabelScale(t.text / 14.0);
+        if *out.label_scale != scale {
+            *out.label_scale = scale;
+        }
+    }
+    // The 3D view renders into what the panels left free.
+    let area = overlay.state.free_area.map(|r| Rect::new(r.min.x, r.min.y, r.max.x, r.max.y));
+    if out.view_area.0 != area {
+        out.view_area.0 = area;
+    }
 
     let ops = &mut model.0;
     for action in actions {

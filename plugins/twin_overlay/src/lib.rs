@@ -21,6 +21,8 @@ pub use ui::{Frame, Inspect, UiAction, UiState};
 pub struct OverlayPlugin {
     /// Wall layout: large type, no interaction, dark.
     pub kiosk: bool,
+    /// The wall the kiosk sizes its type for.
+    pub wall: ui::Wall,
     /// Thresholds and service levels.
     pub config: OpsConfig,
     /// Where the data comes from, shown in the top bar.
@@ -32,7 +34,7 @@ pub struct OverlayPlugin {
 impl Plugin for OverlayPlugin {
     fn build(&self, app: &mut App) {
         app.insert_resource(OpsModel(Ops::new(self.config.clone())))
-            .insert_resource(OverlayUi { state: UiState::new(self.kiosk) })
+            .insert_resource(OverlayUi { state: UiState::new(self.kiosk).on_wall(self.wall) })
             .insert_resource(OverlaySource(self.source.clone()))
             .init_resource::<OverlayStats>()
             .init_resource::<OverlayWallClock>()

@@ -31,7 +31,7 @@ impl Plugin for ScenePlugin {
     fn build(&self, app: &mut App) {
         // Order against other plugins (after the link spawned its entities, the camera after
         // selection) is the app's: twin_app::schedule.
-        app.configure_sets(Startup, SceneSystems::Build)
+        app.init_resource::<ViewArea>().configure_sets(Startup, SceneSystems::Build)
             .configure_sets(Update, SceneSystems::Select)
             .configure_sets(
                 PostUpdate,
@@ -61,6 +61,12 @@ pub enum SceneSystems {
     /// Extracts packed module states and writes them to the GPU (the render app).
     Render,
 }
+
+/// The part of the window the 3D view may use: the free area between the overlay's panels, in
+/// logical pixels from the window's top-left (`None`: the whole window). The overlay sets it
+/// each frame it lays out its panels; the camera renders into it and frames its views for it.
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Default)]
+pub struct ViewArea(pub Option<bevy::math::Rect>);
 
 /// Plan coordinates (x east, y north, height; metres) to world (Y up, north is -Z).
 pub fn plan_to_world([x, y, h]: [f32; 3]) -> Vec3 {

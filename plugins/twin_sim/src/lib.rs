@@ -201,9 +201,24 @@ pub async fn start_with(site: Arc<Site>, options: SimOptions, extras: SimExtras)
     }
     // Controllers are complete (watchdog set, clock running) before the first client connects.
     let controllers = controllers_for(&site);
-    let mut engine = Engine::new(site.clone(), controllers.clone(), options.config);
+    let start_ms = options.config.start_ms;
+    let from_ms = options.config.warm_up_from_ms.filter(|&f| f < start_ms);
+    let config = SimConfig { start_ms: from_ms.unwrap_or(start_ms), ..options.config };
+    let mut engine = Engine::new(site.clone(), controllers.clone(), config);
     if let Some(path) = &extras.wms {
         engine.write_wms(path, today()).map_err(io::Error::other)?;
+    }
+    if let Some(from) = from_ms {
+        let took = Instant::now();
+        engine.advance_to(start_ms);
+        let events = engine.drain_events().len();
+        let hm = |ms: u64| format!("{:02}:{:02}", ms / 3_600_000 % 24, ms / 60_000 % 60);
+        tracing::info!(
+            "simulated the day from {} to {} ({events} events) in {:.1} s",
+            hm(from),
+            hm(start_ms),
+            took.elapsed().as_secs_f64()
+        );
     }
     for c in &controllers {
         let mut c = c.lock().unwrap_or_else(std::sync::PoisonError::into_inner);

@@ -18,7 +18,7 @@ use crate::ops::{Ops, QueueView, Severity};
 pub use alarms::alarms_panel;
 pub use health::health_panel;
 pub use inspector::inspector;
-pub use kiosk::kiosk;
+pub use kiosk::{KioskType, Wall, kiosk};
 pub use kpis::kpi_panel;
 pub use queue::queue_panel;
 
@@ -114,6 +114,10 @@ pub struct UiState {
     pub open_alarms_only: bool,
     /// Wall display layout.
     pub kiosk: bool,
+    /// The wall the kiosk layout sizes its type for.
+    pub wall: kiosk::Wall,
+    /// The area the panels left free (the 3D view's), as of the last frame drawn.
+    pub free_area: Option<egui::Rect>,
     rows: Vec<u32>,
     rows_key: Option<(u64, QueueView)>,
 }
@@ -122,6 +126,11 @@ impl UiState {
     /// The state at start, for the normal or the wall layout.
     pub fn new(kiosk: bool) -> Self {
         Self { kiosk, ..Self::default() }
+    }
+
+    /// The same, sizing the kiosk's type for `wall`.
+    pub fn on_wall(self, wall: Wall) -> Self {
+        Self { wall, ..self }
     }
 
     /// Sorted, filtered row indices of the queue, recomputed when something changed.
@@ -140,16 +149,23 @@ pub fn draw(ui: &mut Ui, frame: &Frame, state: &mut UiState) -> Vec<UiAction> {
     let mut actions = Vec::new();
     if state.kiosk {
         kiosk(ui, frame, state);
+        state.free_area = Some(ui.available_rect_before_wrap());
         return actions;
     }
+    let sizes = PanelSizes::for_window(ui.ctx().content_rect().size());
     egui::Panel::top("picktwin_top").show(ui, |ui| top_bar(ui, frame, state, &mut actions));
     let mut open = state.panels.queue;
-    egui::Panel::left("picktwin_queue").default_size(430.0).show_collapsible(ui, &mut open, |ui| {
-        queue_panel(ui, frame, state, &mut actions);
-    });
+    egui::Panel::left("picktwin_queue")
+        .default_size(sizes.queue)
+        .size_range(160.0..=sizes.queue_max)
+        .show_collapsible(ui, &mut open, |ui| {
+            queue_panel(ui, frame, state, &mut actions);
+        });
     state.panels.queue = open;
     let mut right = state.panels.kpis || state.panels.health;
-    egui::Panel::right("picktwin_right").default_size(360.0).show_collapsible(ui, &mut right, |ui| {
+    let right_panel =
+        egui::Panel::right("picktwin_right").default_size(sizes.right).size_range(160.0..=sizes.right_max);
+    right_panel.show_collapsible(ui, &mut right, |ui| {
         egui::ScrollArea::vertical().id_salt("right_scroll").show(ui, |ui| {
             if state.panels.kpis {
                 egui::CollapsingHeader::new(RichText::new("Shift KPIs").strong()).default_open(true).show(
@@ -167,14 +183,49 @@ pub fn draw(ui: &mut Ui, frame: &Frame, state: &mut UiState) -> Vec<UiAction> {
         });
     });
     let mut open = state.panels.alarms;
-    egui::Panel::bottom("picktwin_alarms").default_size(170.0).resizable(true).show_collapsible(
-        ui,
-        &mut open,
-        |ui| alarms_panel(ui, frame, state, &mut actions),
-    );
+    egui::Panel::bottom("picktwin_alarms")
+        .default_size(sizes.alarms)
+        .size_range(60.0..=sizes.alarms_max)
+        .resizable(true)
+        .show_collapsible(ui, &mut open, |ui| alarms_panel(ui, frame, state, &mut actions));
     state.panels.alarms = open;
+    state.free_area = Some(ui.available_rect_before_wrap());
     inspector(ui.ctx(), frame, &mut actions);
     actions
+}
+
+/// Panel sizes for a window (points): the side panels share at most 45 % of the width by
+/// default (a 1366-point laptop keeps more than half for the floor), at most 60 % when the
+/// user widens them; the alarm list a sixth of the height.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PanelSizes {
+    /// Order queue width at start.
+    pub queue: f32,
+    /// Widest the order queue may be dragged.
+    pub queue_max: f32,
+    /// KPI/controller column width at start.
+    pub right: f32,
+    /// Widest that column may be dragged.
+    pub right_max: f32,
+    /// Alarm list height at start.
+    pub alarms: f32,
+    /// Tallest it may be dragged.
+    pub alarms_max: f32,
+}
+
+impl PanelSizes {
+    /// Sizes for a window `size` points large.
+    pub fn for_window(size: egui::Vec2) -> Self {
+        let (w, h) = (size.x.max(320.0), size.y.max(240.0));
+        Self {
+            queue: (w * 0.23).clamp(160.0, 430.0),
+            queue_max: w * 0.32,
+            right: (w * 0.22).clamp(160.0, 360.0),
+            right_max: w * 0.28,
+            alarms: (h * 0.17).clamp(60.0, 170.0),
+            alarms_max: h * 0.35,
+        }
+    }
 }
 
 /// Site, clock, source, alarm summary and panel toggles.

@@ -36,6 +36,10 @@ pub struct SimConfig {
     /// pickers pick (the demo: 1,200 released, ~550 picked a day) builds a backlog without
     /// end, and the simulator (running inside the twin for months) and every WMS reader grow.
     pub max_backlog: usize,
+    /// Start the day here instead and run it, without waiting, up to `start_ms` before the
+    /// first client connects: the floor is mid-shift at once (orders in progress, lights lit,
+    /// pickers out), as a twin opened during a shift finds it.
+    pub warm_up_from_ms: Option<u64>,
 }
 
 impl Default for SimConfig {
@@ -55,6 +59,7 @@ impl Default for SimConfig {
             pack_s: (20.0, 60.0),
             board_keep_s: 900,
             max_backlog: 300,
+            warm_up_from_ms: None,
         }
     }
 }
