@@ -101,6 +101,10 @@ pub struct TwinArgs {
     #[arg(long, value_name = "INCHES", default_value_t = 55.0, value_parser = parse_inches)]
     pub wall_inches: f32,
 
+    /// Draw no beacons over lit modules (scripts/bench-render measures their cost with it).
+    #[arg(long, hide = true)]
+    pub no_beacons: bool,
+
     /// How far the wall display's readers stand, metres.
     #[arg(long, value_name = "METRES", default_value_t = 5.0, value_parser = parse_distance)]
     pub viewing_distance: f32,

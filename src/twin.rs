@@ -125,6 +125,7 @@ fn window_app(args: &TwinArgs, site: Arc<twin_model::Site>, view: ViewReceiver) 
         any_thread: false,
         kiosk: args.kiosk,
         wall: twin_overlay::ui::Wall { inches: args.wall_inches, distance_m: args.viewing_distance },
+        beacons: !args.no_beacons,
         source: source_label(args),
         replay: false,
     };

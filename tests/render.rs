@@ -14,29 +14,11 @@ use twin_camera::{CameraMode, CameraSystems, Rig, TwinCamera, Walk};
 use twin_link::{LinkMessage, LocationText, ModuleReading, view_channel};
 use twin_model::Site;
 use twin_model::codes::{Blink, ModuleState};
-use twin_scene::plan_to_world;
+use twin_scene::{ViewArea, plan_to_world};
 
-/// Pixels in a box around `centre` (half-size `half`) for which `pred(r, g, b)` holds.
-fn count(frame: &CapturedFrame, centre: Vec2, half: Vec2, pred: impl Fn(u8, u8, u8) -> bool) -> usize {
-    let (x0, x1) = ((centre.x - half.x).max(0.0) as u32, ((centre.x + half.x) as u32).min(frame.width - 1));
-    let (y0, y1) = ((centre.y - half.y).max(0.0) as u32, ((centre.y + half.y) as u32).min(frame.height - 1));
-    let mut n = 0;
-    for y in y0..=y1 {
-        for x in x0..=x1 {
-            let i = ((y * frame.width + x) * 3) as usize;
-            n += usize::from(pred(frame.rgb[i], frame.rgb[i + 1], frame.rgb[i + 2]));
-        }
-    }
-    n
-}
-
-fn green(r: u8, g: u8, b: u8) -> bool {
-    g > 140 && r < 110 && b < 110
-}
-
-fn red(r: u8, g: u8, b: u8) -> bool {
-    r > 140 && g < 90 && b < 90
-}
+#[path = "support/frames.rs"]
+mod frames;
+use frames::{count, green, red};
 
 #[test]
 fn a_lit_module_shows_green_location_and_red_quantity_digits() {
@@ -105,12 +87,14 @@ fn a_lit_module_shows_green_location_and_red_quantity_digits() {
     );
     // The app is consumed by its runner: hand the frame and the projections out on capture.
     type Projection = (Vec2, Vec2);
-    let out: Arc<Mutex<Option<(CapturedFrame, Projection, Projection)>>> = Arc::default();
+    let out: Arc<Mutex<Option<(CapturedFrame, Projection, Projection, Option<Rect>)>>> = Arc::default();
     let sink = out.clone();
     let probe = site.clone();
     app.add_systems(
         Last,
-        move |last: Res<LastCapture>, cameras: Query<(&Camera, &GlobalTransform), With<TwinCamera>>| {
+        move |last: Res<LastCapture>,
+              area: Res<ViewArea>,
+              cameras: Query<(&Camera, &GlobalTransform), With<TwinCamera>>| {
             let (Some(frame), Ok((camera, at))) = (last.0.as_ref(), cameras.single()) else { return };
             let project = |index: u32| {
                 let m = &probe.modules[index as usize];
@@ -122,15 +106,23 @@ fn a_lit_module_shows_green_location_and_red_quantity_digits() {
                 let w = (edge.x - p.x).abs().max(8.0);
                 (p, Vec2::new(w, w * 0.6))
             };
-            *sink.lock().unwrap() = Some((frame.clone(), project(lit), project(unlit)));
+            *sink.lock().unwrap() = Some((frame.clone(), project(lit), project(unlit), area.0));
         },
     );
     let exit = app.run();
     assert_eq!(exit, AppExit::Success, "the twin saved a frame and exited 0");
     assert!(png.exists(), "screenshot at {}", png.display());
     println!("screenshot: {}", png.display());
-    let (frame, (lit_at, half), (unlit_at, unlit_half)) =
+    let (frame, (lit_at, half), (unlit_at, unlit_half), area) =
         out.lock().unwrap().take().expect("a captured frame");
+    // The 3D view is the free area between the panels: the digits are inside it, not under a
+    // panel.
+    let area = area.expect("the overlay reported its free area");
+    let digits = Rect::from_center_half_size(lit_at, half);
+    assert!(
+        area.contains(digits.min) && area.contains(digits.max),
+        "the lit module's digits {digits:?} are inside the free area {area:?}"
+    );
     let scale = frame.width as f32 / 1280.0;
     let (lit_at, half, unlit_at, unlit_half) =
         (lit_at * scale, half * scale, unlit_at * scale, unlit_half * scale);

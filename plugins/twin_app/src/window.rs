@@ -39,6 +39,8 @@ pub struct ViewOptions {
     pub kiosk: bool,
     /// The wall the kiosk layout sizes its type for.
     pub wall: twin_overlay::ui::Wall,
+    /// Lit modules draw beacons (off only to measure what they cost).
+    pub beacons: bool,
     /// Where the data comes from, for the overlay's top bar.
     pub source: String,
     /// A replay feeds the overlay's model itself (the live tracker stays off).
@@ -57,6 +59,7 @@ impl Default for ViewOptions {
             any_thread: false,
             kiosk: false,
             wall: twin_overlay::ui::Wall::default(),
+            beacons: true,
             source: String::new(),
             replay: false,
         }
@@ -95,10 +98,7 @@ pub fn window_app(site: Arc<Site>, view: ViewReceiver, options: &ViewOptions) ->
     .add_plugins(EguiPlugin::default())
     // The overlay draws through a camera of its own over the whole window, so the 3D camera's
     // viewport can be just the free area between the panels.
-    .insert_resource(bevy_egui::EguiGlobalSettings {
-        auto_create_primary_context: false,
-        ..default()
-    })
+    .insert_resource(bevy_egui::EguiGlobalSettings { auto_create_primary_context: false, ..default() })
     .add_systems(Startup, spawn_overlay_camera)
     .add_plugins((
         LinkPlugin,
@@ -113,6 +113,7 @@ pub fn window_app(site: Arc<Site>, view: ViewReceiver, options: &ViewOptions) ->
         },
         ShellPlugin,
     ))
+    .insert_resource(twin_scene::beacons::Beacons(options.beacons))
     .insert_resource(LinkSite(site))
     .insert_resource(LinkReceiver(view))
     .insert_resource(RunPlan {

@@ -52,7 +52,11 @@ pub fn viewport_for(area: Rect, scale: f32, window: UVec2) -> Option<Viewport> {
     let min = (area.min * scale).round().max(Vec2::ZERO).as_uvec2().min(window);
     let max = (area.max * scale).round().max(Vec2::ZERO).as_uvec2().min(window);
     let size = max.saturating_sub(min);
-    (size.x >= 16 && size.y >= 16).then(|| Viewport { physical_position: min, physical_size: size, ..default() })
+    (size.x >= 16 && size.y >= 16).then(|| Viewport {
+        physical_position: min,
+        physical_size: size,
+        ..default()
+    })
 }
 
 #[cfg(test)]

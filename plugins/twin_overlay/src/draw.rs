@@ -54,6 +54,7 @@ struct SceneWriters<'w> {
     floor_stale: ResMut<'w, FloorStale>,
     view_area: ResMut<'w, ViewArea>,
     label_scale: ResMut<'w, LabelScale>,
+    label_min: ResMut<'w, twin_scene::LabelMinSize>,
 }
 
 /// The ECS data the overlay reads.
@@ -126,12 +127,14 @@ fn draw_overlay(
         egui::UiBuilder::new().layer_id(egui::LayerId::background()).max_rect(ctx.viewport_rect()),
     );
     let actions = ui::draw(&mut root, &frame, &mut overlay.state);
-    // On a wall the world labels follow the kiosk's type rule too (14 points is their base).
+    // On a wall the world labels follow the kiosk's type rule too: a zone card's smaller
+    // second line (0.8 of its large size) is body text; anything smaller is not drawn.
     if overlay.state.kiosk {
         let t = ui::KioskType::for_wall(ctx.content_rect().height(), overlay.state.wall);
-        let scale = LabelScale(t.text / 14.0);
+        let scale = LabelScale(t.text / (twin_scene::labels::LARGE_LABEL_SIZE * 0.8));
         if *out.label_scale != scale {
             *out.label_scale = scale;
+            out.label_min.0 = t.text;
         }
     }
     // The 3D view renders into what the panels left free.

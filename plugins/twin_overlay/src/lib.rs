@@ -9,6 +9,7 @@ mod draw;
 pub mod ops;
 mod track;
 pub mod ui;
+mod zones;
 
 use bevy::prelude::*;
 
@@ -46,6 +47,7 @@ impl Plugin for OverlayPlugin {
             track::plugin(app);
         }
         draw::plugin(app);
+        zones::plugin(app);
     }
 }
 

@@ -13,6 +13,16 @@ use twin_model::Site;
 /// a module whose beacon is in view).
 pub const BEACON_MARK_Y: f32 = 100.0;
 
+/// Whether lit modules draw beacons (on unless a benchmark measures the floor without them).
+#[derive(Resource, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Beacons(pub bool);
+
+impl Default for Beacons {
+    fn default() -> Self {
+        Self(true)
+    }
+}
+
 /// Beacon placement and size, the module material's uniform.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub struct BeaconParams {
@@ -30,6 +40,11 @@ impl BeaconParams {
     pub fn for_site(site: &Site) -> Self {
         let top = site.layout.racks.iter().map(|r| r.height()).fold(0.0f32, f32::max);
         Self { height: top + 0.5, radius_m: 0.3, min_radius_px: 7.0 }
+    }
+
+    /// No beacons: the shader collapses every beacon quad (a zero radius).
+    pub fn off(self) -> Self {
+        Self { radius_m: 0.0, min_radius_px: 0.0, ..self }
     }
 
     /// As the shader reads it.

@@ -24,6 +24,10 @@ pub(super) fn plugin(app: &mut App) {
     app.add_systems(Startup, spawn_floor.in_set(SceneSystems::Build));
 }
 
+/// A zone's card (its [`WorldLabel`]), by zone index.
+#[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ZoneEntity(pub u16);
+
 /// A rack of the layout (index into `layout.racks`); its transform is the footprint centre.
 #[derive(Component, Debug, Clone, Copy, PartialEq, Eq)]
 pub struct RackEntity(pub u32);
@@ -76,10 +80,13 @@ fn spawn_floor(
             WorldLabel::new(station.id.clone(), Color::srgb(0.95, 0.95, 0.95), Vec3::Y * 1.3),
         ));
     }
-    for zone in &layout.zones {
+    // Zone cards float over the racks (no rack hides them from above); the overlay writes
+    // their activity lines.
+    for (i, zone) in layout.zones.iter().enumerate() {
         let colour = rgb(zone.colour);
         commands.spawn((
-            Transform::from_translation(plan_rect_centre(&zone.area).with_y(0.05)),
+            ZoneEntity(i as u16),
+            Transform::from_translation(plan_rect_centre(&zone.area).with_y(top + 1.0)),
             WorldLabel::new(zone.name.clone(), colour, Vec3::ZERO).large(),
         ));
     }

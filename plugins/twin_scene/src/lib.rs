@@ -11,6 +11,7 @@ pub mod beacons;
 pub mod display;
 pub mod floor;
 pub mod labels;
+pub mod marks;
 pub mod modules;
 pub mod pickers;
 pub mod selection;
@@ -18,8 +19,8 @@ pub mod selection;
 use bevy::prelude::*;
 use twin_model::layout::Rect;
 
-pub use floor::{FloorBounds, RackEntity, StationEntity};
-pub use labels::{LabelScale, WorldLabel};
+pub use floor::{FloorBounds, RackEntity, StationEntity, ZoneEntity};
+pub use labels::{LabelMinSize, LabelScale, RackBoxes, WorldLabel};
 pub use modules::{FloorStale, ModuleHighlights, ModuleMaterial, ModuleStates, module_size};
 pub use pickers::PickerMotion;
 pub use selection::{FollowPicker, SelectRequest, Selected, Selection, SelectionChanged};
@@ -31,7 +32,8 @@ impl Plugin for ScenePlugin {
     fn build(&self, app: &mut App) {
         // Order against other plugins (after the link spawned its entities, the camera after
         // selection) is the app's: twin_app::schedule.
-        app.init_resource::<ViewArea>().configure_sets(Startup, SceneSystems::Build)
+        app.init_resource::<ViewArea>()
+            .configure_sets(Startup, SceneSystems::Build)
             .configure_sets(Update, SceneSystems::Select)
             .configure_sets(
                 PostUpdate,
@@ -41,6 +43,7 @@ impl Plugin for ScenePlugin {
         modules::plugin(app);
         pickers::plugin(app);
         labels::plugin(app);
+        marks::plugin(app);
         selection::plugin(app);
     }
 }

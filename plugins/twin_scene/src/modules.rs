@@ -30,6 +30,7 @@ const SHADER: &str = "embedded://twin_scene/shaders/module.wgsl";
 
 pub(super) fn plugin(app: &mut App) {
     app.init_resource::<ModuleStates>()
+        .init_resource::<crate::beacons::Beacons>()
         .init_resource::<ModuleHighlights>()
         .init_resource::<FloorStale>()
         .add_systems(
@@ -109,6 +110,7 @@ fn attach_module_visuals(
     mut materials: Option<ResMut<Assets<ModuleMaterial>>>,
     mut buffers: Option<ResMut<Assets<ShaderBuffer>>>,
     mut shared: Local<Option<(Handle<Mesh>, Handle<ModuleMaterial>)>>,
+    beacons_on: Res<crate::beacons::Beacons>,
 ) {
     let Some(site) = site else { return };
     if added.is_empty() {
@@ -133,7 +135,8 @@ fn attach_module_visuals(
         // The CPU copy lives in `ModuleStates`; the asset's bytes are needed only once.
         let buffer = buffers.add(ShaderBuffer::new(&bytes, RenderAssetUsages::RENDER_WORLD));
         states.buffer = Some(buffer.clone());
-        let beacons = crate::beacons::BeaconParams::for_site(site).to_vec4();
+        let params = crate::beacons::BeaconParams::for_site(site);
+        let beacons = if beacons_on.0 { params } else { params.off() }.to_vec4();
         *shared = Some((
             meshes.add(crate::beacons::module_mesh()),
             materials.add(ModuleMaterial { states: buffer, beacons }),

@@ -1,13 +1,13 @@
 //! Pickers: a simple figure per picker at its reported position, moving smoothly between
-//! readings (the poll rate is 5 Hz; the screen is 60), with a name tag and a marker in the
+//! readings (the poll rate is 5 Hz; the screen is 60), with a marker in the
 //! colour of their current order's lights; a faded, see-through figure where the position is
-//! inferred from confirmed lines, a grey one where the position source went silent.
+//! inferred from confirmed lines, a grey one where the position source went silent. Their
+//! marks, trails and names at site scale are [`crate::marks`]'s.
 
 use bevy::prelude::*;
 use twin_link::{LinkSite, Picker};
 use twin_model::codes::{self, PickerState};
 
-use crate::labels::WorldLabel;
 use crate::{SceneSystems, plan_to_world};
 
 pub(super) fn plugin(app: &mut App) {
@@ -34,6 +34,8 @@ pub struct PickerMotion {
     interval: f32,
     /// The picker has reported a position at least once.
     pub placed: bool,
+    /// Jumps not animated so far (a trail does not draw a line across one).
+    pub jumps: u32,
 }
 
 impl Default for PickerMotion {
@@ -48,6 +50,7 @@ impl Default for PickerMotion {
             elapsed: 0.0,
             interval: 0.2,
             placed: false,
+            jumps: 0,
         }
     }
 }
@@ -67,6 +70,7 @@ impl PickerMotion {
                 to_heading: heading,
                 from_heading: heading,
                 placed: true,
+                jumps: self.jumps.wrapping_add(1),
                 ..*self
             };
             return;
@@ -178,7 +182,7 @@ fn attach_picker_visuals(
             Transform::default(),
             Visibility::Hidden,
             PickerMotion::default(),
-            WorldLabel::new(name.to_owned(), Color::WHITE, Vec3::Y * 2.15),
+            Name::new(name.to_owned()),
         ));
         let Some(a) = assets.as_ref() else { continue };
         commands.entity(entity).with_children(|p| {

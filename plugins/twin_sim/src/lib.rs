@@ -211,12 +211,18 @@ pub async fn start_with(site: Arc<Site>, options: SimOptions, extras: SimExtras)
     if let Some(from) = from_ms {
         let took = Instant::now();
         engine.advance_to(start_ms);
+        // A floor in a lull (everyone packing) still opens on lit modules: a few simulated
+        // minutes more, at most, until one is.
+        let lull_limit = start_ms + 10 * 60_000;
+        while engine.lit_modules() == 0 && engine.now_ms() < lull_limit {
+            engine.step();
+        }
         let events = engine.drain_events().len();
         let hm = |ms: u64| format!("{:02}:{:02}", ms / 3_600_000 % 24, ms / 60_000 % 60);
         tracing::info!(
             "simulated the day from {} to {} ({events} events) in {:.1} s",
             hm(from),
-            hm(start_ms),
+            hm(engine.now_ms()),
             took.elapsed().as_secs_f64()
         );
     }

@@ -10,6 +10,7 @@ pub mod kpi;
 mod link_health;
 pub mod orders;
 mod sources;
+pub mod zones;
 
 use std::collections::{HashMap, VecDeque};
 
@@ -88,6 +89,9 @@ pub struct PickRecord {
 struct ModuleSeen {
     fault: u16,
     presses: u16,
+    /// A reading of this module arrived before (the first one shows what happened before the
+    /// twin was watching).
+    known: bool,
 }
 
 #[derive(Debug, Clone, Copy)]
@@ -261,7 +265,7 @@ impl Ops {
             self.modules.resize(i + 1, ModuleSeen::default());
         }
         let seen = self.modules[i];
-        self.modules[i] = ModuleSeen { fault: r.fault, presses: r.press_count };
+        self.modules[i] = ModuleSeen { fault: r.fault, presses: r.press_count, known: true };
         let lit = ModuleState::Lit as u16;
         let relit = self.lit.get(&m).is_some_and(|l| l.job != r.job);
         if (r.state != lit || relit)
@@ -287,14 +291,15 @@ impl Ops {
         // A press on an unlit module: the fault code appears, or it was there and another press
         // counted.
         if r.fault == fault::UNEXPECTED_PRESS && (seen.fault != r.fault || seen.presses != r.press_count) {
-            self.kpis.mispick();
-            self.alarms.raise(
-                AlarmKind::MisPick,
-                Place::Module(m),
-                "button pressed while not lit".into(),
-                self.now,
-                self.wall_ms,
-            );
+            // A fault already standing when the twin first saw the module is shown, but it is
+            // not a mis-pick of the shift being watched.
+            let detail = if seen.known {
+                self.kpis.mispick();
+                "button pressed while not lit"
+            } else {
+                "button pressed while not lit (before the twin was watching)"
+            };
+            self.alarms.raise(AlarmKind::MisPick, Place::Module(m), detail.into(), self.now, self.wall_ms);
         }
     }
 

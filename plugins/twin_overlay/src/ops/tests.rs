@@ -176,6 +176,23 @@ fn mispicks_count_each_press() {
 }
 
 #[test]
+fn a_fault_standing_before_the_twin_watched_is_no_mispick_of_its_shift() {
+    let mut ops = Ops::new(OpsConfig::default());
+    ops.advance(0.0, 0, PickerCounts::default());
+    let mut r = reading(ModuleState::Idle, 0);
+    r.fault = fault::UNEXPECTED_PRESS;
+    r.press_count = 4;
+    ops.module(3, &r);
+    assert_eq!(ops.kpis().mispicks, 0);
+    let a = ops.alarms.nth_newest(0).expect("shown as an alarm");
+    assert_eq!(a.detail, "button pressed while not lit (before the twin was watching)");
+    // The next press while watched counts.
+    r.press_count = 5;
+    ops.module(3, &r);
+    assert_eq!(ops.kpis().mispicks, 1);
+}
+
+#[test]
 fn controller_conditions() {
     let mut ops = Ops::new(OpsConfig::default());
     let mut h = ControllerHealth { connection: ConnectionState::Connected, ..ControllerHealth::default() };

@@ -118,6 +118,8 @@ pub struct UiState {
     pub wall: kiosk::Wall,
     /// The area the panels left free (the 3D view's), as of the last frame drawn.
     pub free_area: Option<egui::Rect>,
+    /// The order queue panel's width, points (its table is laid out for it).
+    pub queue_width: f32,
     rows: Vec<u32>,
     rows_key: Option<(u64, QueueView)>,
 }
@@ -155,7 +157,12 @@ pub fn draw(ui: &mut Ui, frame: &Frame, state: &mut UiState) -> Vec<UiAction> {
     let sizes = PanelSizes::for_window(ui.ctx().content_rect().size());
     egui::Panel::top("picktwin_top").show(ui, |ui| top_bar(ui, frame, state, &mut actions));
     let mut open = state.panels.queue;
-    egui::Panel::left("picktwin_queue")
+    // The table is laid out for the panel's own width (as last shown, else its default): a
+    // panel grows to its content, so content sized to what is available would widen it.
+    let queue_id = egui::Id::new("picktwin_queue");
+    state.queue_width =
+        egui::containers::panel::PanelState::load(ui.ctx(), queue_id).map_or(sizes.queue, |s| s.size().x);
+    egui::Panel::left(queue_id)
         .default_size(sizes.queue)
         .size_range(160.0..=sizes.queue_max)
         .show_collapsible(ui, &mut open, |ui| {
@@ -166,7 +173,8 @@ pub fn draw(ui: &mut Ui, frame: &Frame, state: &mut UiState) -> Vec<UiAction> {
     let right_panel =
         egui::Panel::right("picktwin_right").default_size(sizes.right).size_range(160.0..=sizes.right_max);
     right_panel.show_collapsible(ui, &mut right, |ui| {
-        egui::ScrollArea::vertical().id_salt("right_scroll").show(ui, |ui| {
+        // Scrolls both ways: a wide controller table never widens the column over the floor.
+        egui::ScrollArea::both().id_salt("right_scroll").show(ui, |ui| {
             if state.panels.kpis {
                 egui::CollapsingHeader::new(RichText::new("Shift KPIs").strong()).default_open(true).show(
                     ui,

@@ -9,6 +9,16 @@ use crate::ops::{OrderRecord, SortKey, SourceView};
 
 /// Column widths (points): order, status, zone, lines, picker, priority, age.
 const WIDTHS: [f32; 7] = [64.0, 56.0, 84.0, 50.0, 80.0, 44.0, 56.0];
+/// Gap between columns.
+const GAP: f32 = 8.0;
+
+/// Column widths and gap for a panel `available` points wide: the natural widths, narrowed
+/// in proportion (never under 60 %) so the table never widens its panel over the floor.
+pub fn column_widths(available: f32) -> ([f32; 7], f32) {
+    let natural = WIDTHS.iter().sum::<f32>() + 6.0 * GAP;
+    let k = (available / natural).clamp(0.6, 1.0);
+    (WIDTHS.map(|w| w * k), GAP * k)
+}
 
 /// The order queue panel.
 pub fn queue_panel(ui: &mut Ui, frame: &Frame, state: &mut UiState, actions: &mut Vec<UiAction>) {
@@ -68,7 +78,15 @@ pub fn queue_panel(ui: &mut Ui, frame: &Frame, state: &mut UiState, actions: &mu
     ui.separator();
 
     // Header: click to sort, again to reverse.
+    // Inside the panel's margins and the scroll bar.
+    let width = if state.queue_width > 0.0 {
+        state.queue_width.min(ui.available_width())
+    } else {
+        ui.available_width()
+    };
+    let (widths, gap) = column_widths(width - 24.0);
     ui.horizontal(|ui| {
+        ui.spacing_mut().item_spacing.x = gap;
         let columns = [
             ("order", SortKey::Id),
             ("status", SortKey::Status),
@@ -78,7 +96,7 @@ pub fn queue_panel(ui: &mut Ui, frame: &Frame, state: &mut UiState, actions: &mu
             ("prio", SortKey::Priority),
             ("age", SortKey::Age),
         ];
-        for ((name, key), w) in columns.into_iter().zip(WIDTHS) {
+        for ((name, key), w) in columns.into_iter().zip(widths) {
             let arrow = match (state.view.sort == key, state.view.descending) {
                 (true, false) => " ⏶",
                 (true, true) => " ⏷",
@@ -109,7 +127,7 @@ pub fn queue_panel(ui: &mut Ui, frame: &Frame, state: &mut UiState, actions: &mu
         |ui, range| {
             for &i in &rows[range] {
                 let o = &orders[i as usize];
-                let r = order_row(ui, frame, o, selected == Some(o.id), now);
+                let r = order_row(ui, frame, o, selected == Some(o.id), now, (&widths, gap));
                 if r.double_clicked() {
                     fly = Some(o.id);
                 } else if r.clicked() {
@@ -135,16 +153,23 @@ pub fn queue_panel(ui: &mut Ui, frame: &Frame, state: &mut UiState, actions: &mu
 
 /// One row. The order id is a real widget (clickable, and what AccessKit and the UI tests
 /// find); the other cells are painted text, a third of the cost of a widget per cell.
-fn order_row(ui: &mut Ui, frame: &Frame, o: &OrderRecord, selected: bool, now: f64) -> egui::Response {
+fn order_row(
+    ui: &mut Ui,
+    frame: &Frame,
+    o: &OrderRecord,
+    selected: bool,
+    now: f64,
+    (widths, gap): (&[f32; 7], f32),
+) -> egui::Response {
     let height = 18.0;
     let (row, row_response) = ui.allocate_exact_size(
-        egui::vec2(WIDTHS.iter().sum::<f32>() + 6.0 * 8.0, height),
+        egui::vec2(widths.iter().sum::<f32>() + 6.0 * gap, height),
         egui::Sense::click(),
     );
     if row_response.hovered() {
         ui.painter().rect_filled(row, 2.0, ui.visuals().widgets.hovered.weak_bg_fill);
     }
-    let id_rect = egui::Rect::from_min_size(row.min, egui::vec2(WIDTHS[0], height));
+    let id_rect = egui::Rect::from_min_size(row.min, egui::vec2(widths[0], height));
     let id = ui.put(id_rect, egui::Button::selectable(selected, o.id.to_string()));
     let text_colour = ui.visuals().text_color();
     let (status, status_colour) = status_look(o.status);
@@ -166,12 +191,12 @@ fn order_row(ui: &mut Ui, frame: &Frame, o: &OrderRecord, selected: bool, now: f
         (duration(age), age_colour),
     ];
     let font = egui::TextStyle::Body.resolve(ui.style());
-    let mut x = id_rect.max.x + 8.0;
-    for ((text, colour), w) in cells.into_iter().zip(&WIDTHS[1..]) {
+    let mut x = id_rect.max.x + gap;
+    for ((text, colour), w) in cells.into_iter().zip(&widths[1..]) {
         let cell = egui::Rect::from_min_size(egui::pos2(x, row.min.y), egui::vec2(*w, height));
         // Clipped to its cell: a long picker name cannot run into the next column.
-        ui.painter_at(cell).text(cell.center(), egui::Align2::CENTER_CENTER, text, font.clone(), colour);
-        x += w + 8.0;
+        ui.painter_at(cell).text(cell.left_center(), egui::Align2::LEFT_CENTER, text, font.clone(), colour);
+        x += w + gap;
     }
     id | row_response
 }

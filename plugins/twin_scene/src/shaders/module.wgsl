@@ -69,7 +69,7 @@ fn beacon_vertex(v: Vertex, world_from_local: mat4x4<f32>) -> VOut {
     out.size = vec2(0.0);
     out.local = vec3(v.position.x, v.position.z, BEACON_Z);
     let state = states[out.tag].flags & 15u;
-    if (state == STATE_IDLE || state > STATE_FAULT) {
+    if (state == STATE_IDLE || state > STATE_FAULT || beacons.z <= 0.0) {
         out.clip = vec4(0.0, 0.0, -2.0, 1.0);
         return out;
     }

@@ -372,6 +372,11 @@ impl Engine {
         Ok(())
     }
 
+    /// Modules lit now.
+    pub fn lit_modules(&self) -> usize {
+        self.lit_by.len()
+    }
+
     /// Steps until the clock reaches `at_ms`.
     pub fn advance_to(&mut self, at_ms: u64) {
         while self.now_ms + STEP_MS <= at_ms {

@@ -1,0 +1,57 @@
+//! Reading rendered frames in the rendering tests: pixels by colour in a box, and colours by
+//! hue (tonemapping changes a light's brightness and saturation, not its hue).
+
+#![allow(dead_code, reason = "each rendering test uses its own part of the helpers")]
+
+use bevy::prelude::*;
+use twin_app::CapturedFrame;
+
+/// Pixels in a box around `centre` (half-size `half`) for which `pred(r, g, b)` holds.
+pub fn count(frame: &CapturedFrame, centre: Vec2, half: Vec2, pred: impl Fn(u8, u8, u8) -> bool) -> usize {
+    let (x0, x1) = ((centre.x - half.x).max(0.0) as u32, ((centre.x + half.x) as u32).min(frame.width - 1));
+    let (y0, y1) = ((centre.y - half.y).max(0.0) as u32, ((centre.y + half.y) as u32).min(frame.height - 1));
+    let mut n = 0;
+    for y in y0..=y1 {
+        for x in x0..=x1 {
+            let i = ((y * frame.width + x) * 3) as usize;
+            n += usize::from(pred(frame.rgb[i], frame.rgb[i + 1], frame.rgb[i + 2]));
+        }
+    }
+    n
+}
+
+/// Hue in degrees, saturation and value (0–1) of an sRGB pixel.
+pub fn hsv(r: u8, g: u8, b: u8) -> (f32, f32, f32) {
+    let (r, g, b) = (f32::from(r) / 255.0, f32::from(g) / 255.0, f32::from(b) / 255.0);
+    let max = r.max(g).max(b);
+    let min = r.min(g).min(b);
+    let d = max - min;
+    let h = if d < 1e-6 {
+        0.0
+    } else if max == r {
+        60.0 * ((g - b) / d).rem_euclid(6.0)
+    } else if max == g {
+        60.0 * ((b - r) / d + 2.0)
+    } else {
+        60.0 * ((r - g) / d + 4.0)
+    };
+    (h, if max > 0.0 { d / max } else { 0.0 }, max)
+}
+
+/// Whether a pixel is a bright, saturated colour of `rgb`'s hue (within 25°).
+pub fn like(rgb: [u8; 3], r: u8, g: u8, b: u8) -> bool {
+    let (want, _, _) = hsv(rgb[0], rgb[1], rgb[2]);
+    let (h, s, v) = hsv(r, g, b);
+    let dh = (h - want).abs();
+    s > 0.4 && v > 0.55 && dh.min(360.0 - dh) < 25.0
+}
+
+/// `green` as the location digits show.
+pub fn green(r: u8, g: u8, b: u8) -> bool {
+    g > 140 && r < 110 && b < 110
+}
+
+/// `red` as the quantity digits show.
+pub fn red(r: u8, g: u8, b: u8) -> bool {
+    r > 140 && g < 90 && b < 90
+}
