@@ -53,7 +53,7 @@ pub struct TwinArgs {
     /// Simulator clock at start, HH:MM (when simulating). The simulated day begins at 06:00
     /// and runs (in a second or two) up to this time before the window opens, so the floor
     /// is mid-shift at once; `--start 06:00` opens on the empty floor of the day's start.
-    #[arg(long, value_name = "HH:MM", default_value = "10:00", value_parser = parse_start)]
+    #[arg(long, value_name = "HH:MM", default_value = "09:00", value_parser = parse_start)]
     pub start: u64,
 
     /// Seconds between status lines on stdout (0: none).
@@ -114,7 +114,7 @@ pub struct TwinArgs {
 fn parse_start(s: &str) -> Result<u64, String> {
     twin_model::shifts::parse_hhmm(s)
         .map(|sec| u64::from(sec) * 1000)
-        .ok_or_else(|| format!("{s:?}: write the start as HH:MM from 00:00 to 23:59, e.g. 10:00"))
+        .ok_or_else(|| format!("{s:?}: write the start as HH:MM from 00:00 to 23:59, e.g. 09:00"))
 }
 
 fn parse_inches(s: &str) -> Result<f32, String> {

@@ -50,13 +50,21 @@ impl Default for LabelScale {
 #[derive(Resource, Debug, Clone, Copy, PartialEq, Default)]
 pub struct LabelMinSize(pub f32);
 
+/// The labels drawn in the last frame: first line of text and screen rectangle (logical
+/// pixels). Tests and tools read it; nothing else depends on it.
+#[derive(Resource, Debug, Default, Clone)]
+pub struct DrawnLabels(pub Vec<(String, Rect)>);
+
 /// Base sizes in points (times [`LabelScale`]).
 pub const LABEL_SIZE: f32 = 14.0;
 /// Large labels (zone cards).
 pub const LARGE_LABEL_SIZE: f32 = 20.0;
 
 pub(super) fn plugin(app: &mut App) {
-    app.init_resource::<LabelScale>().init_resource::<LabelMinSize>().init_resource::<RackBoxes>();
+    app.init_resource::<LabelScale>()
+        .init_resource::<LabelMinSize>()
+        .init_resource::<RackBoxes>()
+        .init_resource::<DrawnLabels>();
     app.add_systems(PostUpdate, collect_rack_boxes.in_set(crate::SceneSystems::Sync));
     if app.is_plugin_added::<EguiPlugin>() {
         app.add_systems(EguiPrimaryContextPass, draw_labels.in_set(crate::SceneSystems::Labels));
@@ -103,7 +111,9 @@ pub fn draw_labels(
     scale: Res<LabelScale>,
     min_size: Res<LabelMinSize>,
     racks: Res<RackBoxes>,
+    mut drawn: ResMut<DrawnLabels>,
 ) -> Result {
+    drawn.0.clear();
     let Some((camera, camera_at)) = cameras.iter().find(|(c, _)| c.is_active) else { return Ok(()) };
     let ctx = contexts.ctx_mut()?;
     let painter = ctx.layer_painter(egui::LayerId::background());
@@ -123,13 +133,15 @@ pub fn draw_labels(
             continue;
         }
         let Ok(pos) = camera.world_to_viewport(camera_at, world) else { continue };
-        draw_card(&painter, egui::pos2(pos.x, pos.y), label, size);
+        let r = draw_card(&painter, egui::pos2(pos.x, pos.y), label, size);
+        let head = label.text.lines().next().unwrap_or_default().to_owned();
+        drawn.0.push((head, Rect::new(r.min.x, r.min.y, r.max.x, r.max.y)));
     }
     Ok(())
 }
 
 /// A label's text on its backdrop, bottom-centred at `at`.
-fn draw_card(painter: &egui::Painter, at: egui::Pos2, label: &WorldLabel, size: f32) {
+fn draw_card(painter: &egui::Painter, at: egui::Pos2, label: &WorldLabel, size: f32) -> egui::Rect {
     let srgb = |c: Color| {
         let [r, g, b, a] = c.to_srgba().to_u8_array();
         egui::Color32::from_rgba_unmultiplied(r, g, b, a)
@@ -152,6 +164,7 @@ fn draw_card(painter: &egui::Painter, at: egui::Pos2, label: &WorldLabel, size: 
     let rect = egui::Align2::CENTER_BOTTOM.anchor_size(at, galley.size()).expand2(pad);
     painter.rect_filled(rect, size * 0.2, srgb(label.backdrop));
     painter.galley(rect.center_top() + egui::vec2(0.0, pad.y), galley, egui::Color32::WHITE);
+    rect
 }
 
 #[cfg(test)]
