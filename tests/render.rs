@@ -87,7 +87,8 @@ fn a_lit_module_shows_green_location_and_red_quantity_digits() {
     );
     // The app is consumed by its runner: hand the frame and the projections out on capture.
     type Projection = (Vec2, Vec2);
-    let out: Arc<Mutex<Option<(CapturedFrame, Projection, Projection, Option<Rect>)>>> = Arc::default();
+    type Seen = (CapturedFrame, Projection, Projection, Option<Rect>);
+    let out: Arc<Mutex<Option<Seen>>> = Arc::default();
     let sink = out.clone();
     let probe = site.clone();
     app.add_systems(

@@ -139,14 +139,14 @@ fn spawn_overlay_camera(mut commands: Commands) {
     ));
 }
 
+/// The 3D camera or the overlay's, just spawned (both render to the window: same samples).
+type NewCamera = Or<(Added<twin_camera::TwinCamera>, Added<bevy_egui::PrimaryEguiContext>)>;
+
 /// 4× MSAA on a GPU (cheap there, and rack edges need it); none on a software rasterizer,
 /// where it multiplies the cost of every pixel.
 pub(crate) fn choose_antialiasing(
     adapter: Option<Res<bevy::render::renderer::RenderAdapterInfo>>,
-    mut cameras: Query<
-        &mut bevy::render::view::Msaa,
-        Or<(Added<twin_camera::TwinCamera>, Added<bevy_egui::PrimaryEguiContext>)>,
-    >,
+    mut cameras: Query<&mut bevy::render::view::Msaa, NewCamera>,
 ) {
     for mut msaa in &mut cameras {
         // Bevy does not re-export wgpu's `DeviceType`; its debug name is stable ("Cpu").

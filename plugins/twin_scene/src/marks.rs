@@ -196,15 +196,16 @@ mod tests {
     fn the_trail_keeps_a_point_a_second_for_a_minute() {
         let mut trail = PickerTrail::default();
         for k in 0..1000 {
-            let t = k as f32 * 0.1;
+            // Quarter seconds: exact in binary, so the steps are exact too.
+            let t = k as f32 * 0.25;
             trail.record(t, Vec3::new(t, 0.0, 0.0), 0);
         }
-        // 99.9 s recorded: points at 39.0, 40.0, ... 99.0 (older than 60 s dropped).
-        assert_eq!(trail.points.len(), 61);
-        assert!((trail.points.front().unwrap().0 - 39.9).abs() < 1.1);
-        assert!(trail.points.iter().all(|(t, _)| 99.9 - t <= TRAIL_S));
+        // 249.75 s recorded: a point each second, the last minute of them (190 to 249).
+        assert_eq!(trail.points.len(), 60);
+        assert_eq!(trail.points.front().unwrap().0, 190.0);
+        assert_eq!(trail.points.back().unwrap().0, 249.0);
         // A jump starts it again.
-        trail.record(101.0, Vec3::new(50.0, 0.0, 0.0), 1);
+        trail.record(251.0, Vec3::new(50.0, 0.0, 0.0), 1);
         assert_eq!(trail.points.len(), 1);
     }
 

@@ -183,12 +183,14 @@ fn a_fault_standing_before_the_twin_watched_is_no_mispick_of_its_shift() {
     r.fault = fault::UNEXPECTED_PRESS;
     r.press_count = 4;
     ops.module(3, &r);
+    ops.refresh();
     assert_eq!(ops.kpis().mispicks, 0);
     let a = ops.alarms.nth_newest(0).expect("shown as an alarm");
     assert_eq!(a.detail, "button pressed while not lit (before the twin was watching)");
     // The next press while watched counts.
     r.press_count = 5;
     ops.module(3, &r);
+    ops.refresh();
     assert_eq!(ops.kpis().mispicks, 1);
 }
 

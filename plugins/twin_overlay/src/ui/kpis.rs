@@ -8,7 +8,7 @@ use super::{Frame, clock, duration, picker_name};
 /// The KPI panel.
 pub fn kpi_panel(ui: &mut Ui, frame: &Frame) {
     let k = frame.ops.kpis();
-    ui.label(format!("shift from {} ({} observed)", clock(k.shift_start_s), duration(k.observed_h * 3600.0)));
+    ui.label(observed_text(k.shift_start_s, k.observed_h));
     egui::Grid::new("kpi_grid").num_columns(2).striped(true).show(ui, |ui| {
         let mut row = |name: &str, value: String| {
             ui.label(name);
@@ -99,4 +99,29 @@ pub(crate) fn series_plots(ui: &mut Ui, frame: &Frame, height: f32) {
                     .color(Color32::from_rgb(240, 190, 60)),
             );
         });
+}
+
+/// "shift from 06:00:00 (20 min observed)"; "(just started)" before the first second (and for
+/// a figure that is no number).
+pub(crate) fn observed_text(shift_start_s: f64, observed_h: f64) -> String {
+    let observed_s = observed_h * 3600.0;
+    let observed = if observed_s.is_finite() && observed_s >= 1.0 {
+        format!("{} observed", duration(observed_s))
+    } else {
+        "just started".to_owned()
+    };
+    format!("shift from {} ({observed})", clock(shift_start_s))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_observed_time_always_has_a_number_or_says_why_not() {
+        assert_eq!(observed_text(21_600.0, 0.0), "shift from 06:00:00 (just started)");
+        assert_eq!(observed_text(21_600.0, f64::NAN), "shift from 06:00:00 (just started)");
+        assert_eq!(observed_text(21_600.0, 0.5), "shift from 06:00:00 (30 min observed)");
+        assert_eq!(observed_text(21_600.0, 5.0 / 3600.0), "shift from 06:00:00 (5 s observed)");
+    }
 }

@@ -238,7 +238,10 @@ impl PanelSizes {
 
 /// Site, clock, source, alarm summary and panel toggles.
 fn top_bar(ui: &mut Ui, frame: &Frame, state: &mut UiState, actions: &mut Vec<UiAction>) {
-    ui.horizontal(|ui| {
+    // Items move to a second row when the window is narrow; no text is ever split or cut
+    // (a wrapped clock read "06:00:0" with its last digit on a hidden row).
+    ui.horizontal_wrapped(|ui| {
+        ui.style_mut().wrap_mode = Some(egui::TextWrapMode::Extend);
         ui.label(RichText::new(&frame.site.layout.name).strong());
         ui.separator();
         ui.label(RichText::new(clock(frame.ops.now())).monospace()).on_hover_text("controller clock");
@@ -366,5 +369,16 @@ mod tests {
         assert_eq!(duration(59.9), "59 s");
         assert_eq!(duration(600.0), "10 min");
         assert_eq!(duration(7500.0), "2 h 05");
+    }
+
+    #[test]
+    fn panels_leave_the_floor_more_than_half_the_width() {
+        for (w, h) in [(1366.0, 768.0), (1280.0, 720.0), (1920.0, 1080.0), (3840.0, 2160.0)] {
+            let s = PanelSizes::for_window(egui::vec2(w, h));
+            assert!(s.queue + s.right <= 0.5 * w, "{w}x{h}: {s:?}");
+            assert!(s.alarms <= h / 5.0, "{w}x{h}: {s:?}");
+        }
+        let laptop = PanelSizes::for_window(egui::vec2(1366.0, 768.0));
+        assert_eq!((laptop.queue.round(), laptop.right.round()), (314.0, 301.0));
     }
 }
