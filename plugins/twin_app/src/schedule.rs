@@ -6,7 +6,7 @@
 //! |---|---|
 //! | Startup | link spawns entities → scene builds the floor |
 //! | PreUpdate | replay drives the view channel → link applies it to the ECS |
-//! | Update | overlay tracks the link's state; scene selection → camera input → camera move; shell |
+//! | Update | scene selection → camera input → camera move → overlay tracks the link's state → zone cards → shell |
 //! | PostUpdate | scene animates pickers and highlights → packs module states (before transforms) |
 //! | EguiPrimaryContextPass | scene labels (background) → overlay panels → replay timeline |
 
@@ -30,7 +30,7 @@ pub fn order(app: &mut App) {
                 SceneSystems::Select.before(CameraSystems::Input),
                 // The overlay reads the state the scene's selection and the camera leave.
                 OverlaySystems::Track.after(CameraSystems::Move),
-                ShellSystems::Source.after(OverlaySystems::Track),
+                ShellSystems::Source.after(OverlaySystems::Cards),
                 ShellSystems::Report.after(ShellSystems::Source),
                 ShellSystems::Run.after(ShellSystems::Report),
             ),

@@ -43,6 +43,7 @@ impl Plugin for OverlayPlugin {
             .init_resource::<OverlayFeed>();
         // Track runs in Update, after the link applied its messages in PreUpdate; Draw's order
         // against the scene's labels is the app's (twin_app::schedule).
+        app.configure_sets(Update, OverlaySystems::Cards.after(OverlaySystems::Track));
         if !self.external_feed {
             track::plugin(app);
         }
@@ -56,6 +57,8 @@ impl Plugin for OverlayPlugin {
 pub enum OverlaySystems {
     /// Feeds the model from the link (Update).
     Track,
+    /// Writes the zone cards' activity from the model and the link (Update, after Track).
+    Cards,
     /// Draws and applies the user's actions (EguiPrimaryContextPass).
     Draw,
 }

@@ -10,7 +10,7 @@ use crate::OpsModel;
 use crate::ops::zones::{Backlog, zone_activity};
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(Update, update_zone_cards.in_set(crate::OverlaySystems::Track));
+    app.add_systems(Update, update_zone_cards.in_set(crate::OverlaySystems::Cards));
 }
 
 /// Seconds between recounts.

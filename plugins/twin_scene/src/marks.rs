@@ -76,11 +76,12 @@ pub fn state_colour(state: u16) -> [u8; 3] {
 fn record_trails(
     mut commands: Commands,
     time: Res<Time<Real>>,
-    mut pickers: Query<(Entity, &PickerMotion, &Visibility, Option<&mut PickerTrail>)>,
+    mut pickers: Query<(Entity, &PickerMotion, Option<&mut PickerTrail>)>,
 ) {
     let t = time.elapsed_secs();
-    for (entity, motion, visibility, trail) in &mut pickers {
-        if !motion.placed || *visibility == Visibility::Hidden {
+    // A hidden (absent) picker keeps its trail but is not drawn with it.
+    for (entity, motion, trail) in &mut pickers {
+        if !motion.placed {
             continue;
         }
         match trail {
