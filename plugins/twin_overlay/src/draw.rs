@@ -20,7 +20,29 @@ use crate::{
 };
 
 pub(super) fn plugin(app: &mut App) {
-    app.add_systems(EguiPrimaryContextPass, draw_overlay.in_set(OverlaySystems::Draw));
+    app.add_systems(
+        EguiPrimaryContextPass,
+        (refresh_font_atlas, draw_overlay).chain().in_set(OverlaySystems::Draw),
+    );
+}
+
+/// Rebuilds egui's font atlas once, two seconds in, when the renderer is surely running: some
+/// glyphs rasterized into the atlas in the first frames were seen missing on screen for the
+/// rest of the run (a clock's digit, a count's), and a rebuilt atlas reaches the GPU whole.
+fn refresh_font_atlas(
+    mut contexts: EguiContexts,
+    time: Res<Time<Real>>,
+    mut frames: Local<u32>,
+    mut done: Local<bool>,
+) -> Result {
+    *frames += 1;
+    if *done || time.elapsed_secs() < 2.0 || *frames < 5 {
+        return Ok(());
+    }
+    *done = true;
+    let ctx = contexts.ctx_mut()?;
+    ctx.set_fonts(egui::FontDefinitions::default());
+    Ok(())
 }
 
 /// CPU time of the overlay's egui pass (our drawing and egui's layout of it), for

@@ -118,6 +118,7 @@ pub fn draw_labels(
     let ctx = contexts.ctx_mut()?;
     let painter = ctx.layer_painter(egui::LayerId::background());
     let eye = camera_at.translation();
+    let mut shown = Vec::new();
     for (label, at, visible) in &labels {
         if visible.is_some_and(|v| !v.get()) {
             continue;
@@ -133,19 +134,36 @@ pub fn draw_labels(
             continue;
         }
         let Ok(pos) = camera.world_to_viewport(camera_at, world) else { continue };
-        let r = draw_card(&painter, egui::pos2(pos.x, pos.y), label, size);
+        shown.push((distance, label, egui::pos2(pos.x, pos.y), size));
+    }
+    // Decluttered: nearest first, and a label that would overlap one already drawn is left out
+    // (a wall's tour shows the zone it circles, not every card piled on it).
+    shown.sort_by(|a, b| a.0.total_cmp(&b.0));
+    let mut taken: Vec<egui::Rect> = Vec::with_capacity(shown.len());
+    for (_, label, at, size) in shown {
+        let card = layout_card(&painter, at, label, size);
+        if taken.iter().any(|r| r.intersects(card.rect)) {
+            continue;
+        }
+        taken.push(card.rect);
         let head = label.text.lines().next().unwrap_or_default().to_owned();
+        let r = card.rect;
         drawn.0.push((head, Rect::new(r.min.x, r.min.y, r.max.x, r.max.y)));
+        card.paint(&painter, label.backdrop, size);
     }
     Ok(())
 }
 
-/// A label's text on its backdrop, bottom-centred at `at`.
-fn draw_card(painter: &egui::Painter, at: egui::Pos2, label: &WorldLabel, size: f32) -> egui::Rect {
-    let srgb = |c: Color| {
-        let [r, g, b, a] = c.to_srgba().to_u8_array();
-        egui::Color32::from_rgba_unmultiplied(r, g, b, a)
-    };
+/// A label laid out: its text and where its backdrop goes.
+struct Card {
+    galley: std::sync::Arc<egui::Galley>,
+    rect: egui::Rect,
+    pad: egui::Vec2,
+}
+
+/// Lays out a label's text bottom-centred at `at` (first line in the label's colour, the rest
+/// in white at 0.8 of the size).
+fn layout_card(painter: &egui::Painter, at: egui::Pos2, label: &WorldLabel, size: f32) -> Card {
     let (head, rest) = label.text.split_once('\n').map_or((label.text.as_str(), None), |(h, r)| (h, Some(r)));
     let mut job = egui::text::LayoutJob::default();
     let format = |size: f32, colour| egui::TextFormat {
@@ -162,9 +180,23 @@ fn draw_card(painter: &egui::Painter, at: egui::Pos2, label: &WorldLabel, size: 
     let galley = painter.layout_job(job);
     let pad = egui::vec2(size * 0.3, size * 0.1);
     let rect = egui::Align2::CENTER_BOTTOM.anchor_size(at, galley.size()).expand2(pad);
-    painter.rect_filled(rect, size * 0.2, srgb(label.backdrop));
-    painter.galley(rect.center_top() + egui::vec2(0.0, pad.y), galley, egui::Color32::WHITE);
-    rect
+    Card { galley, rect, pad }
+}
+
+impl Card {
+    fn paint(self, painter: &egui::Painter, backdrop: Color, size: f32) {
+        painter.rect_filled(self.rect, size * 0.2, srgb(backdrop));
+        painter.galley(
+            self.rect.center_top() + egui::vec2(0.0, self.pad.y),
+            self.galley,
+            egui::Color32::WHITE,
+        );
+    }
+}
+
+fn srgb(c: Color) -> egui::Color32 {
+    let [r, g, b, a] = c.to_srgba().to_u8_array();
+    egui::Color32::from_rgba_unmultiplied(r, g, b, a)
 }
 
 #[cfg(test)]

@@ -60,7 +60,9 @@ impl KioskType {
         let points_per_mm = height / panel_mm;
         let size = |arcmin: f32| {
             let cap_mm = wall.distance_m.max(0.5) * 1000.0 * (arcmin / 60.0).to_radians().tan();
-            cap_mm * points_per_mm / CAP_PER_POINT
+            // Whole points, rounded up: never under the rule, and the font atlas caches one
+            // set of glyphs per size.
+            (cap_mm * points_per_mm / CAP_PER_POINT).ceil()
         };
         Self { figure: size(FIGURE_ARCMIN), heading: size(HEADING_ARCMIN), text: size(TEXT_ARCMIN) }
     }
@@ -210,15 +212,14 @@ mod tests {
         let t = KioskType::for_wall(1080.0, wall);
         let cap = |size: f32| KioskType::cap_mm(size, 1080.0, wall);
         // 16' at 5 m is 23.27 mm; 22' is 32.00 mm.
-        assert!((cap(t.text) - 23.27).abs() < 0.01, "{}", cap(t.text));
-        assert!((cap(t.figure) - 32.00).abs() < 0.01, "{}", cap(t.figure));
-        assert!((t.text - 53.96).abs() < 0.01, "{}", t.text);
-        // Twice the pixels, twice the points; twice the distance, twice the size.
-        assert!((KioskType::for_wall(2160.0, wall).text - 2.0 * t.text).abs() < 0.01);
-        let far = KioskType::for_wall(1080.0, Wall { distance_m: 10.0, ..wall });
-        assert!((far.text / t.text - 2.0).abs() < 0.01);
-        // A bigger panel needs fewer points for the same millimetres.
-        let big = KioskType::for_wall(1080.0, Wall { inches: 110.0, ..wall });
-        assert!((big.text * 2.0 - t.text).abs() < 0.01);
+        // 53.96 and 74.20 points, rounded up.
+        assert_eq!((t.text, t.heading, t.figure), (54.0, 65.0, 75.0));
+        assert!(cap(t.text) >= 23.27 && cap(t.text) < 23.3, "{}", cap(t.text));
+        assert!(cap(t.figure) >= 32.0 && cap(t.figure) < 32.4, "{}", cap(t.figure));
+        // Twice the pixels, twice the points (107.93 up); twice the distance, the same.
+        assert_eq!(KioskType::for_wall(2160.0, wall).text, 108.0);
+        assert_eq!(KioskType::for_wall(1080.0, Wall { distance_m: 10.0, ..wall }).text, 108.0);
+        // A bigger panel needs fewer points for the same millimetres (26.98 up).
+        assert_eq!(KioskType::for_wall(1080.0, Wall { inches: 110.0, ..wall }).text, 27.0);
     }
 }

@@ -120,6 +120,8 @@ pub struct UiState {
     pub free_area: Option<egui::Rect>,
     /// The order queue panel's width, points (its table is laid out for it).
     pub queue_width: f32,
+    /// The screen height the glyph atlas was filled for.
+    warmed_for: Option<u32>,
     rows: Vec<u32>,
     rows_key: Option<(u64, QueueView)>,
 }
@@ -149,6 +151,7 @@ impl UiState {
 /// Draws the whole overlay into `ui` (normally the window's root); returns what the user asked.
 pub fn draw(ui: &mut Ui, frame: &Frame, state: &mut UiState) -> Vec<UiAction> {
     let mut actions = Vec::new();
+    warm_glyphs(ui, state);
     if state.kiosk {
         kiosk(ui, frame, state);
         state.free_area = Some(ui.available_rect_before_wrap());
@@ -233,6 +236,37 @@ impl PanelSizes {
             alarms: (h * 0.17).clamp(60.0, 170.0),
             alarms_max: h * 0.35,
         }
+    }
+}
+
+/// Puts every printable ASCII glyph of every size the overlay uses into egui's font atlas at
+/// once, on the first frame and when the screen height (the kiosk's sizes) changes. Glyphs
+/// added one by one in later frames (a clock's next digit, a count's) reach the GPU as
+/// partial updates, and some were seen missing on screen ("06:00:0", "(  s observed)"); with
+/// the atlas complete from the start no glyph is ever added later.
+fn warm_glyphs(ui: &mut Ui, state: &mut UiState) {
+    let height = ui.ctx().content_rect().height().round() as u32;
+    if state.warmed_for == Some(height) {
+        return;
+    }
+    state.warmed_for = Some(height);
+    let ascii: String = (' '..='~').chain("–—·×°′…⏶⏷●".chars()).collect();
+    let mut fonts = vec![egui::FontId::proportional(14.0), egui::FontId::monospace(14.0)];
+    for style in
+        [egui::TextStyle::Body, egui::TextStyle::Button, egui::TextStyle::Heading, egui::TextStyle::Small]
+    {
+        fonts.push(style.resolve(ui.style()));
+    }
+    fonts.push(egui::TextStyle::Monospace.resolve(ui.style()));
+    if state.kiosk {
+        let t = KioskType::for_wall(height as f32, state.wall);
+        for size in [t.text, t.heading, t.figure] {
+            fonts.push(egui::FontId::proportional(size));
+            fonts.push(egui::FontId::monospace(size));
+        }
+    }
+    for font in fonts {
+        let _ = ui.painter().layout_no_wrap(ascii.clone(), font, Color32::WHITE);
     }
 }
 
