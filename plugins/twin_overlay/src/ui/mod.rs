@@ -7,6 +7,7 @@ mod health;
 mod inspector;
 mod kiosk;
 mod kpis;
+mod layout;
 mod queue;
 
 use egui::{Color32, RichText, Ui};
@@ -20,6 +21,8 @@ pub use health::health_panel;
 pub use inspector::inspector;
 pub use kiosk::{KioskType, Wall, kiosk};
 pub use kpis::kpi_panel;
+pub use layout::PanelSizes;
+use layout::warm_glyphs;
 pub use queue::queue_panel;
 
 /// What the overlay draws from, gathered once per frame.
@@ -121,7 +124,7 @@ pub struct UiState {
     /// The order queue panel's width, points (its table is laid out for it).
     pub queue_width: f32,
     /// The screen height the glyph atlas was filled for.
-    warmed_for: Option<u32>,
+    pub(super) warmed_for: Option<u32>,
     rows: Vec<u32>,
     rows_key: Option<(u64, QueueView)>,
 }
@@ -203,71 +206,6 @@ pub fn draw(ui: &mut Ui, frame: &Frame, state: &mut UiState) -> Vec<UiAction> {
     state.free_area = Some(ui.available_rect_before_wrap());
     inspector(ui.ctx(), frame, &mut actions);
     actions
-}
-
-/// Panel sizes for a window (points): the side panels share at most 45 % of the width by
-/// default (a 1366-point laptop keeps more than half for the floor), at most 60 % when the
-/// user widens them; the alarm list a sixth of the height.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PanelSizes {
-    /// Order queue width at start.
-    pub queue: f32,
-    /// Widest the order queue may be dragged.
-    pub queue_max: f32,
-    /// KPI/controller column width at start.
-    pub right: f32,
-    /// Widest that column may be dragged.
-    pub right_max: f32,
-    /// Alarm list height at start.
-    pub alarms: f32,
-    /// Tallest it may be dragged.
-    pub alarms_max: f32,
-}
-
-impl PanelSizes {
-    /// Sizes for a window `size` points large.
-    pub fn for_window(size: egui::Vec2) -> Self {
-        let (w, h) = (size.x.max(320.0), size.y.max(240.0));
-        Self {
-            queue: (w * 0.23).clamp(160.0, 430.0),
-            queue_max: w * 0.32,
-            right: (w * 0.22).clamp(160.0, 360.0),
-            right_max: w * 0.28,
-            alarms: (h * 0.17).clamp(60.0, 170.0),
-            alarms_max: h * 0.35,
-        }
-    }
-}
-
-/// Puts every printable ASCII glyph of every size the overlay uses into egui's font atlas at
-/// once, on the first frame and when the screen height (the kiosk's sizes) changes. Glyphs
-/// added one by one in later frames (a clock's next digit, a count's) reach the GPU as
-/// partial updates, and some were seen missing on screen ("06:00:0", "(  s observed)"); with
-/// the atlas complete from the start no glyph is ever added later.
-fn warm_glyphs(ui: &mut Ui, state: &mut UiState) {
-    let height = ui.ctx().content_rect().height().round() as u32;
-    if state.warmed_for == Some(height) {
-        return;
-    }
-    state.warmed_for = Some(height);
-    let ascii: String = (' '..='~').chain("–—·×°′…⏶⏷●".chars()).collect();
-    let mut fonts = vec![egui::FontId::proportional(14.0), egui::FontId::monospace(14.0)];
-    for style in
-        [egui::TextStyle::Body, egui::TextStyle::Button, egui::TextStyle::Heading, egui::TextStyle::Small]
-    {
-        fonts.push(style.resolve(ui.style()));
-    }
-    fonts.push(egui::TextStyle::Monospace.resolve(ui.style()));
-    if state.kiosk {
-        let t = KioskType::for_wall(height as f32, state.wall);
-        for size in [t.text, t.heading, t.figure] {
-            fonts.push(egui::FontId::proportional(size));
-            fonts.push(egui::FontId::monospace(size));
-        }
-    }
-    for font in fonts {
-        let _ = ui.painter().layout_no_wrap(ascii.clone(), font, Color32::WHITE);
-    }
 }
 
 /// Site, clock, source, alarm summary and panel toggles.
@@ -403,16 +341,5 @@ mod tests {
         assert_eq!(duration(59.9), "59 s");
         assert_eq!(duration(600.0), "10 min");
         assert_eq!(duration(7500.0), "2 h 05");
-    }
-
-    #[test]
-    fn panels_leave_the_floor_more_than_half_the_width() {
-        for (w, h) in [(1366.0, 768.0), (1280.0, 720.0), (1920.0, 1080.0), (3840.0, 2160.0)] {
-            let s = PanelSizes::for_window(egui::vec2(w, h));
-            assert!(s.queue + s.right <= 0.5 * w, "{w}x{h}: {s:?}");
-            assert!(s.alarms <= h / 5.0, "{w}x{h}: {s:?}");
-        }
-        let laptop = PanelSizes::for_window(egui::vec2(1366.0, 768.0));
-        assert_eq!((laptop.queue.round(), laptop.right.round()), (314.0, 301.0));
     }
 }
