@@ -5,32 +5,22 @@
 //!
 //! One test per binary: a process can create only one window event loop.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use bevy::prelude::*;
 use twin_app::{CapturedFrame, LastCapture, ViewOptions, window_app};
 use twin_camera::{CameraMode, CameraSystems, Rig, TwinCamera, Walk};
 use twin_link::{LinkMessage, LocationText, ModuleReading, view_channel};
-use twin_model::Site;
-use twin_model::codes::{Blink, ModuleState};
 use twin_scene::{ViewArea, plan_to_world};
 
 #[path = "support/frames.rs"]
 mod frames;
-use frames::{count, green, red};
+use frames::{count, green, layout, red, require_display, screenshot_path};
 
 #[test]
 fn a_lit_module_shows_green_location_and_red_quantity_digits() {
-    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
-        panic!(
-            "no display: run under Xvfb with Mesa's Vulkan driver (scripts/test does: xvfb-run -a cargo test)"
-        );
-    }
-    let site = Arc::new(
-        Site::load(concat!(env!("CARGO_MANIFEST_DIR"), "/layouts/demo.ron"))
-            .unwrap_or_else(|e| panic!("{e}")),
-    );
+    require_display();
+    let site = layout("demo.ron");
     let find = |bay: u16, level: u16, slot: u16| {
         site.modules
             .iter()
@@ -45,27 +35,17 @@ fn a_lit_module_shows_green_location_and_red_quantity_digits() {
 
     let (mut tx, rx) = view_channel(8);
     let reading = ModuleReading {
-        mode: 1,
-        state: ModuleState::Lit as u16,
-        quantity: 42,
         location: {
             let mut regs = [0u16; 8];
             twin_model::codes::text_to_registers(&location, &mut regs);
             LocationText::from_registers(&regs)
         },
-        colour: 2,
-        blink: Blink::Steady as u16,
-        blink_period_ms: 1000,
-        online: true,
-        ..ModuleReading::default()
+        ..frames::lit_reading(42, 2)
     };
     tx.push(LinkMessage::Module { module: lit, reading });
     tx.ship();
 
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("render");
-    std::fs::create_dir_all(&dir).unwrap();
-    let png = dir.join("demo-lit-module.png");
-    let _ = std::fs::remove_file(&png);
+    let png = screenshot_path("demo-lit-module.png");
     let options = ViewOptions {
         camera: CameraMode::Walk,
         screenshot: Some(png.clone()),

@@ -6,34 +6,27 @@
 //!
 //! One test per binary: a process can create only one window event loop.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use bevy::prelude::*;
 use twin_app::{CapturedFrame, LastCapture, ViewOptions, window_app};
 use twin_camera::TwinCamera;
-use twin_link::{LinkMessage, ModuleReading, view_channel};
-use twin_model::Site;
-use twin_model::codes::{self, Blink, ModuleState};
+use twin_link::{LinkMessage, view_channel};
+use twin_model::codes;
 use twin_scene::beacons::BeaconParams;
 use twin_scene::{ViewArea, plan_to_world};
 
 #[path = "support/frames.rs"]
 mod frames;
-use frames::{count, like};
+use frames::{count, layout, like, lit_reading, require_display, screenshot_path};
 
 /// Light colours lit in the test (indices into `codes::COLOURS`): green, blue, cyan, magenta.
 const COLOURS: [u16; 4] = [1, 2, 4, 5];
 
 #[test]
 fn every_lit_module_shows_a_mark_of_its_colour_from_the_overview() {
-    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
-        panic!("no display: run under Xvfb with Mesa's Vulkan driver (scripts/test does)");
-    }
-    let site = Arc::new(
-        Site::load(concat!(env!("CARGO_MANIFEST_DIR"), "/layouts/pharma_dc.ron"))
-            .unwrap_or_else(|e| panic!("{e}")),
-    );
+    require_display();
+    let site = layout("pharma_dc.ron");
     let n = site.modules.len();
     // 24 lit modules spread over the whole site; a sample of 96 dark ones between them.
     let lit: Vec<u32> = (0..24).map(|k| (k * n / 24 + 37) as u32).collect();
@@ -41,24 +34,11 @@ fn every_lit_module_shows_a_mark_of_its_colour_from_the_overview() {
         (0..96).map(|k| (k * n / 96 + n / 192 + 11) as u32).filter(|m| !lit.contains(m)).collect();
     let (mut tx, rx) = view_channel(64);
     for (k, &m) in lit.iter().enumerate() {
-        let reading = ModuleReading {
-            mode: 1,
-            state: ModuleState::Lit as u16,
-            quantity: 3,
-            colour: COLOURS[k % COLOURS.len()],
-            blink: Blink::Steady as u16,
-            blink_period_ms: 1000,
-            online: true,
-            ..ModuleReading::default()
-        };
-        tx.push(LinkMessage::Module { module: m, reading });
+        tx.push(LinkMessage::Module { module: m, reading: lit_reading(3, COLOURS[k % COLOURS.len()]) });
     }
     tx.ship();
 
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("render");
-    std::fs::create_dir_all(&dir).unwrap();
-    let png = dir.join("pharma-overview.png");
-    let _ = std::fs::remove_file(&png);
+    let png = screenshot_path("pharma-overview.png");
     let options = ViewOptions {
         screenshot: Some(png.clone()),
         after: 2.5,

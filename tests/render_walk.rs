@@ -5,30 +5,24 @@
 //!
 //! One test per binary: a process can create only one window event loop.
 
-use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use bevy::prelude::*;
 use twin_app::{LastCapture, ViewOptions, window_app};
 use twin_camera::{CameraMode, CameraSystems, Rig, TwinCamera, Walk};
 use twin_link::view_channel;
-use twin_model::Site;
 use twin_scene::{DrawnLabels, RackBoxes, plan_rect_centre, plan_to_world};
+
+#[path = "support/frames.rs"]
+mod frames;
+use frames::{layout, require_display, screenshot_path};
 
 #[test]
 fn no_label_is_drawn_through_a_rack() {
-    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
-        panic!("no display: run under Xvfb with Mesa's Vulkan driver (scripts/test does)");
-    }
-    let site = Arc::new(
-        Site::load(concat!(env!("CARGO_MANIFEST_DIR"), "/layouts/demo.ron"))
-            .unwrap_or_else(|e| panic!("{e}")),
-    );
+    require_display();
+    let site = layout("demo.ron");
     let (_tx, rx) = view_channel(8);
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("render");
-    std::fs::create_dir_all(&dir).unwrap();
-    let png = dir.join("demo-walk-labels.png");
-    let _ = std::fs::remove_file(&png);
+    let png = screenshot_path("demo-walk-labels.png");
     let options = ViewOptions {
         camera: CameraMode::Walk,
         screenshot: Some(png.clone()),

@@ -3,8 +3,52 @@
 
 #![allow(dead_code, reason = "each rendering test uses its own part of the helpers")]
 
+use std::path::PathBuf;
+use std::sync::Arc;
+
 use bevy::prelude::*;
 use twin_app::CapturedFrame;
+use twin_link::ModuleReading;
+use twin_model::Site;
+use twin_model::codes::{Blink, ModuleState};
+
+/// Panics unless there is a display (the rendering tests need one: Xvfb in CI).
+pub fn require_display() {
+    if std::env::var_os("DISPLAY").is_none() && std::env::var_os("WAYLAND_DISPLAY").is_none() {
+        panic!(
+            "no display: run under Xvfb with Mesa's Vulkan driver (scripts/test does: xvfb-run -a cargo test)"
+        );
+    }
+}
+
+/// A shipped layout.
+pub fn layout(name: &str) -> Arc<Site> {
+    let path = format!("{}/layouts/{name}", env!("CARGO_MANIFEST_DIR"));
+    Arc::new(Site::load(path).unwrap_or_else(|e| panic!("{e}")))
+}
+
+/// Where a test's screenshot goes (kept for CI's artifacts), any old one removed.
+pub fn screenshot_path(name: &str) -> PathBuf {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("render");
+    std::fs::create_dir_all(&dir).unwrap();
+    let png = dir.join(name);
+    let _ = std::fs::remove_file(&png);
+    png
+}
+
+/// A module lit steadily in light colour `colour` asking for `quantity`.
+pub fn lit_reading(quantity: u16, colour: u16) -> ModuleReading {
+    ModuleReading {
+        mode: 1,
+        state: ModuleState::Lit as u16,
+        quantity,
+        colour,
+        blink: Blink::Steady as u16,
+        blink_period_ms: 1000,
+        online: true,
+        ..ModuleReading::default()
+    }
+}
 
 /// Pixels in a box around `centre` (half-size `half`) for which `pred(r, g, b)` holds.
 pub fn count(frame: &CapturedFrame, centre: Vec2, half: Vec2, pred: impl Fn(u8, u8, u8) -> bool) -> usize {
