@@ -8,15 +8,15 @@ use super::{Frame, UiAction, UiState, duration, picker_name, zone_name};
 use crate::ops::{OrderRecord, SortKey, SourceView};
 
 /// Column widths (points): order, status, zone, lines, picker, priority, age.
-const WIDTHS: [f32; 7] = [64.0, 56.0, 84.0, 50.0, 80.0, 44.0, 56.0];
+const WIDTHS: [f32; 7] = [60.0, 64.0, 76.0, 46.0, 76.0, 40.0, 56.0];
 /// Gap between columns.
 const GAP: f32 = 8.0;
 
 /// Column widths and gap for a panel `available` points wide: the natural widths, narrowed
-/// in proportion (never under 60 %) so the table never widens its panel over the floor.
+/// in proportion (never under 75 %) so the table never widens its panel over the floor.
 pub fn column_widths(available: f32) -> ([f32; 7], f32) {
     let natural = WIDTHS.iter().sum::<f32>() + 6.0 * GAP;
-    let k = (available / natural).clamp(0.6, 1.0);
+    let k = (available / natural).clamp(0.75, 1.0);
     (WIDTHS.map(|w| w * k), GAP * k)
 }
 
