@@ -29,7 +29,7 @@ impl Default for Wall {
 }
 
 /// Cap height of egui's default proportional font (Ubuntu Light) per point of font size, a
-/// little under the measured 0.70 (tests/kiosk.rs measures the laid-out glyphs), so sizes
+/// little under the measured 0.70 (tests/layouts.rs measures the laid-out glyphs), so sizes
 /// derived from it never fall short.
 pub const CAP_PER_POINT: f32 = 0.68;
 

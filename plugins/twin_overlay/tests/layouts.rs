@@ -1,7 +1,8 @@
 //! The wall layout's legibility, measured from egui's own layout of a kiosk frame at
 //! 1920×1080: every glyph of a capital letter or digit is at least the cap height that
 //! subtends 16 arc-minutes at 5 m on a 55-inch panel (ISO 11064), headline figures 22; and
-//! the panels leave the floor at least half of the screen.
+//! the panels leave the floor at least half of the screen. And the normal layout on a
+//! 1366×768 laptop, with a full order queue, leaves the floor at least half the width.
 
 use egui::epaint::Shape;
 use twin_link::{ConnectionState, ControllerHealth};
@@ -100,4 +101,55 @@ fn kiosk_text_meets_the_wall_rule_and_the_floor_keeps_half_the_screen() {
         caps.iter().map(|c| c.0).fold(f32::MAX, f32::min),
         share * 100.0
     );
+}
+
+#[test]
+fn the_normal_layout_leaves_a_laptop_half_its_width() {
+    let site = pharma();
+    let mut ops = Ops::new(OpsConfig::default());
+    ops.advance(10.0 * 3600.0, 0, PickerCounts::default());
+    for slot in 0..64u16 {
+        let order = twin_link::OrderSlot {
+            order_id: 10_000 + u32::from(slot),
+            zone: slot % 4,
+            lines_total: 12,
+            lines_done: 3,
+            priority: slot % 3,
+            status: twin_model::codes::OrderStatus::Pending as u16,
+            picker: twin_model::codes::NO_PICKER,
+            release_s: 30_000,
+            due_s: 0,
+            first_job: u32::from(slot) * 16,
+        };
+        ops.order_slot(slot, &order);
+    }
+    let health = vec![
+        ControllerHealth { connection: ConnectionState::Connected, ..Default::default() };
+        site.layout.controllers.len()
+    ];
+    let fresh = Freshness::default();
+    let frame = Frame {
+        site: &site,
+        ops: &ops,
+        health: &health,
+        inspect: Inspect::None,
+        source: "simulator ×1 (in process)",
+        wall_ms: 0,
+        recording: None,
+        fresh: &fresh,
+    };
+    let mut state = UiState::new(false);
+    let ctx = egui::Context::default();
+    ctx.set_pixels_per_point(1.0);
+    let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1366.0, 768.0));
+    for _ in 0..3 {
+        let input = egui::RawInput { screen_rect: Some(screen), ..Default::default() };
+        let out = ctx.run_ui(input, |ui| {
+            ui::draw(ui, &frame, &mut state);
+        });
+        out.drop_without_applying_deltas();
+    }
+    let free = state.free_area.expect("the layout reported its free area");
+    assert!(free.width() >= 0.5 * 1366.0, "the floor has {:.0} of 1366 points ({free:?})", free.width());
+    assert!(free.height() >= 0.6 * 768.0, "the floor has {:.0} of 768 points ({free:?})", free.height());
 }
