@@ -26,11 +26,14 @@ pub(super) fn plugin(app: &mut App) {
     );
 }
 
-/// Rebuilds egui's font atlas once, two seconds in, when the renderer is surely running: some
-/// glyphs rasterized into the atlas in the first frames were seen missing on screen for the
-/// rest of the run (a clock's digit, a count's), and a rebuilt atlas reaches the GPU whole.
+/// Rebuilds egui's font atlas once, two seconds in, when the renderer is surely running, and
+/// fills it again with every glyph the overlay uses (`ui::warm_glyphs`): some glyphs added to
+/// the atlas piecemeal were seen missing on screen for the rest of the run (a clock's digit, a
+/// count's), deterministically, in runs under lavapipe; with the atlas rebuilt whole after
+/// start and complete from then on, the same runs show every digit (docs/overlay.md).
 fn refresh_font_atlas(
     mut contexts: EguiContexts,
+    mut overlay: ResMut<OverlayUi>,
     time: Res<Time<Real>>,
     mut frames: Local<u32>,
     mut done: Local<bool>,
@@ -42,6 +45,7 @@ fn refresh_font_atlas(
     *done = true;
     let ctx = contexts.ctx_mut()?;
     ctx.set_fonts(egui::FontDefinitions::default());
+    overlay.state.warm_glyphs_again();
     Ok(())
 }
 

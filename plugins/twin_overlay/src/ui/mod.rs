@@ -135,6 +135,11 @@ impl UiState {
         Self { kiosk, ..Self::default() }
     }
 
+    /// Fills the font atlas with every glyph again on the next frame (after it was rebuilt).
+    pub fn warm_glyphs_again(&mut self) {
+        self.warmed_for = None;
+    }
+
     /// The same, sizing the kiosk's type for `wall`.
     pub fn on_wall(self, wall: Wall) -> Self {
         Self { wall, ..self }
