@@ -43,6 +43,42 @@ fn cap_heights(shapes: &[egui::epaint::ClippedShape]) -> Vec<(f32, f32, String)>
     out
 }
 
+/// Draws the whole overlay `passes` times in a `size` window at one pixel per point, as the
+/// running twin does; the last pass's shapes.
+fn draw_frames(
+    site: &Site,
+    ops: &Ops,
+    health: &[ControllerHealth],
+    state: &mut UiState,
+    size: egui::Vec2,
+    passes: usize,
+) -> Vec<egui::epaint::ClippedShape> {
+    let fresh = Freshness::default();
+    let frame = Frame {
+        site,
+        ops,
+        health,
+        inspect: Inspect::None,
+        source: "simulator ×1 (in process)",
+        wall_ms: 0,
+        recording: None,
+        fresh: &fresh,
+    };
+    let ctx = egui::Context::default();
+    ctx.set_pixels_per_point(1.0);
+    let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, size);
+    let mut shapes = Vec::new();
+    for _ in 0..passes {
+        let input = egui::RawInput { screen_rect: Some(screen), ..Default::default() };
+        let mut out = ctx.run_ui(input, |ui| {
+            ui::draw(ui, &frame, state);
+        });
+        shapes = std::mem::take(&mut out.shapes);
+        out.drop_without_applying_deltas();
+    }
+    shapes
+}
+
 #[test]
 fn kiosk_text_meets_the_wall_rule_and_the_floor_keeps_half_the_screen() {
     let site = pharma();
@@ -56,31 +92,10 @@ fn kiosk_text_meets_the_wall_rule_and_the_floor_keeps_half_the_screen() {
         site.layout.controllers.len()
     ];
     health[2].connection = ConnectionState::Disconnected;
-    let fresh = Freshness::default();
-    let frame = Frame {
-        site: &site,
-        ops: &ops,
-        health: &health,
-        inspect: Inspect::None,
-        source: "simulator",
-        wall_ms: 0,
-        recording: None,
-        fresh: &fresh,
-    };
     let mut state = UiState::new(true).on_wall(Wall::default());
-    let ctx = egui::Context::default();
-    ctx.set_pixels_per_point(1.0);
     let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1920.0, 1080.0));
-    let mut shapes = Vec::new();
     // Twice: the first pass loads the fonts and sizes the panels.
-    for _ in 0..2 {
-        let input = egui::RawInput { screen_rect: Some(screen), ..Default::default() };
-        let mut out = ctx.run_ui(input, |ui| {
-            ui::draw(ui, &frame, &mut state);
-        });
-        shapes = std::mem::take(&mut out.shapes);
-        out.drop_without_applying_deltas();
-    }
+    let shapes = draw_frames(&site, &ops, &health, &mut state, screen.size(), 2);
     let caps = cap_heights(&shapes);
     assert!(caps.len() >= 10, "texts measured: {caps:?}");
     let t = KioskType::for_wall(1080.0, Wall::default());
@@ -127,28 +142,8 @@ fn the_normal_layout_leaves_a_laptop_half_its_width() {
         ControllerHealth { connection: ConnectionState::Connected, ..Default::default() };
         site.layout.controllers.len()
     ];
-    let fresh = Freshness::default();
-    let frame = Frame {
-        site: &site,
-        ops: &ops,
-        health: &health,
-        inspect: Inspect::None,
-        source: "simulator ×1 (in process)",
-        wall_ms: 0,
-        recording: None,
-        fresh: &fresh,
-    };
     let mut state = UiState::new(false);
-    let ctx = egui::Context::default();
-    ctx.set_pixels_per_point(1.0);
-    let screen = egui::Rect::from_min_size(egui::Pos2::ZERO, egui::vec2(1366.0, 768.0));
-    for _ in 0..3 {
-        let input = egui::RawInput { screen_rect: Some(screen), ..Default::default() };
-        let out = ctx.run_ui(input, |ui| {
-            ui::draw(ui, &frame, &mut state);
-        });
-        out.drop_without_applying_deltas();
-    }
+    draw_frames(&site, &ops, &health, &mut state, egui::vec2(1366.0, 768.0), 3);
     let free = state.free_area.expect("the layout reported its free area");
     assert!(free.width() >= 0.5 * 1366.0, "the floor has {:.0} of 1366 points ({free:?})", free.width());
     assert!(free.height() >= 0.6 * 768.0, "the floor has {:.0} of 768 points ({free:?})", free.height());
