@@ -8,7 +8,7 @@
 use std::sync::{Arc, Mutex};
 
 use bevy::prelude::*;
-use twin_app::{CapturedFrame, LastCapture, ViewOptions, window_app};
+use twin_app::{CapturedFrame, LastCapture, window_app};
 use twin_camera::{CameraMode, CameraSystems, Rig, TwinCamera, Walk};
 use twin_link::{LinkMessage, LocationText, ModuleReading, view_channel};
 use twin_scene::{ViewArea, plan_to_world};
@@ -46,14 +46,7 @@ fn a_lit_module_shows_green_location_and_red_quantity_digits() {
     tx.ship();
 
     let png = screenshot_path("demo-lit-module.png");
-    let options = ViewOptions {
-        camera: CameraMode::Walk,
-        screenshot: Some(png.clone()),
-        after: 2.0,
-        size: (1280, 720),
-        any_thread: true,
-        ..ViewOptions::default()
-    };
+    let options = frames::shot(CameraMode::Walk, &png, (1280, 720), 2.0);
     let mut app = window_app(site.clone(), rx, &options);
     // Stand 1.7 m in front of rack A1's bay 2, facing south at its modules.
     let m = site.modules[lit as usize].clone();

@@ -9,7 +9,7 @@
 use std::sync::{Arc, Mutex};
 
 use bevy::prelude::*;
-use twin_app::{CapturedFrame, LastCapture, ViewOptions, window_app};
+use twin_app::{CapturedFrame, LastCapture, window_app};
 use twin_camera::TwinCamera;
 use twin_link::{LinkMessage, view_channel};
 use twin_model::codes;
@@ -39,20 +39,15 @@ fn every_lit_module_shows_a_mark_of_its_colour_from_the_overview() {
     tx.ship();
 
     let png = screenshot_path("pharma-overview.png");
-    let options = ViewOptions {
-        screenshot: Some(png.clone()),
-        after: 2.5,
-        size: (1920, 1080),
-        any_thread: true,
-        ..ViewOptions::default()
-    };
+    let options = frames::shot(twin_camera::CameraMode::Overview, &png, (1920, 1080), 2.5);
     let mut app = window_app(site.clone(), rx, &options);
     type Seen = (CapturedFrame, Vec<Option<Vec2>>, Vec<Option<Vec2>>, Option<Rect>, Vec<Option<Vec2>>);
     let out: Arc<Mutex<Option<Seen>>> = Arc::default();
     let sink = out.clone();
     let probe = site.clone();
     let height = BeaconParams::for_site(&site).height;
-    let top = site.layout.racks.iter().map(|r| r.height()).fold(2.0f32, f32::max);
+    // The zone cards' height (twin_scene's floor: 1 m over the racks, at least 2 m).
+    let top = site.rack_top().max(2.0);
     let (lit_c, dark_c) = (lit.clone(), dark.clone());
     app.add_systems(
         Last,

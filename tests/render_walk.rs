@@ -8,7 +8,7 @@
 use std::sync::{Arc, Mutex};
 
 use bevy::prelude::*;
-use twin_app::{LastCapture, ViewOptions, window_app};
+use twin_app::{LastCapture, window_app};
 use twin_camera::{CameraMode, CameraSystems, Rig, TwinCamera, Walk};
 use twin_link::view_channel;
 use twin_scene::{DrawnLabels, RackBoxes, plan_rect_centre, plan_to_world};
@@ -23,14 +23,7 @@ fn no_label_is_drawn_through_a_rack() {
     let site = layout("demo.ron");
     let (_tx, rx) = view_channel(8);
     let png = screenshot_path("demo-walk-labels.png");
-    let options = ViewOptions {
-        camera: CameraMode::Walk,
-        screenshot: Some(png.clone()),
-        after: 2.0,
-        size: (1280, 720),
-        any_thread: true,
-        ..ViewOptions::default()
-    };
+    let options = frames::shot(CameraMode::Walk, &png, (1280, 720), 2.0);
     let mut app = window_app(site.clone(), rx, &options);
     let label_at = |id: &str| {
         let s = site.layout.stations.iter().find(|s| s.id == id).expect("station");

@@ -36,6 +36,24 @@ pub fn screenshot_path(name: &str) -> PathBuf {
     png
 }
 
+/// A windowed twin that saves one frame to `png` after `after` seconds and exits, in a
+/// `size` window (off the main thread: the test harness owns it).
+pub fn shot(
+    camera: twin_camera::CameraMode,
+    png: &std::path::Path,
+    size: (u32, u32),
+    after: f64,
+) -> twin_app::ViewOptions {
+    twin_app::ViewOptions {
+        camera,
+        screenshot: Some(png.to_path_buf()),
+        after,
+        size,
+        any_thread: true,
+        ..twin_app::ViewOptions::default()
+    }
+}
+
 /// A module lit steadily in light colour `colour` asking for `quantity`.
 pub fn lit_reading(quantity: u16, colour: u16) -> ModuleReading {
     ModuleReading {

@@ -109,7 +109,7 @@ pub fn blocked(site: &Site, at: Vec2, radius: f32) -> bool {
 /// tallest rack above it) projects inside the view, with a small margin.
 pub fn home_orbit(site: &Site, fov: f32, aspect: f32) -> Orbit {
     let f = &site.layout.floor;
-    let top = site.layout.racks.iter().map(|r| r.height()).fold(0.0f32, f32::max);
+    let top = site.rack_top();
     let focus = plan_to_world([f.width * 0.5, f.depth * 0.5, 0.0]);
     let proj = Mat4::perspective_rh(fov, aspect.max(0.1), 0.1, 10_000.0);
     let mut corners = Vec::with_capacity(8);

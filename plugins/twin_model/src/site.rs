@@ -155,6 +155,17 @@ impl Site {
         self.layout.controllers.iter().position(|c| c.name == name)
     }
 
+    /// Height of the highest rack, metres (0 without racks): what the floor's beacons, cards
+    /// and home view clear.
+    pub fn rack_top(&self) -> f32 {
+        self.layout.racks.iter().map(|r| r.height()).fold(0.0f32, f32::max)
+    }
+
+    /// Index of the first zone whose area holds the plan point `(x, y)`.
+    pub fn zone_at(&self, x: f32, y: f32) -> Option<usize> {
+        self.layout.zones.iter().position(|z| z.area.contains_point(x, y))
+    }
+
     /// Index of a zone by name.
     pub fn zone_index(&self, name: &str) -> Option<usize> {
         self.layout.zones.iter().position(|z| z.name == name)

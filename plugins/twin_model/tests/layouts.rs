@@ -90,3 +90,17 @@ fn round_trip_preserves_every_layout() {
         assert_eq!(again.modules, original.modules, "{name}");
     }
 }
+
+#[test]
+fn the_demo_site_knows_its_rack_top_and_which_zone_holds_a_point() {
+    let site = load("demo.ron");
+    let tallest = site.layout.racks.iter().map(|r| r.height()).fold(0.0f32, f32::max);
+    assert_eq!(site.rack_top(), tallest);
+    assert!(tallest >= 2.0, "{tallest}");
+    let name = |p: Option<usize>| p.map(|i| site.layout.zones[i].name.as_str());
+    assert_eq!(name(site.zone_at(12.0, 10.0)), Some("PICK"));
+    assert_eq!(name(site.zone_at(12.0, 2.0)), Some("PACK"));
+    // On the shared edge, the first zone listed.
+    assert_eq!(name(site.zone_at(12.0, 4.0)), Some("PICK"));
+    assert_eq!(site.zone_at(50.0, 50.0), None);
+}

@@ -38,8 +38,7 @@ pub struct BeaconParams {
 impl BeaconParams {
     /// For a site: half a metre over its highest rack.
     pub fn for_site(site: &Site) -> Self {
-        let top = site.layout.racks.iter().map(|r| r.height()).fold(0.0f32, f32::max);
-        Self { height: top + 0.5, radius_m: 0.3, min_radius_px: 7.0 }
+        Self { height: site.rack_top() + 0.5, radius_m: 0.3, min_radius_px: 7.0 }
     }
 
     /// No beacons: the shader collapses every beacon quad (a zero radius).

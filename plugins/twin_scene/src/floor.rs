@@ -62,7 +62,7 @@ fn spawn_floor(
     let Some(site) = site else { return };
     let site = &site.0;
     let layout = &site.layout;
-    let top = layout.racks.iter().map(|r| r.height()).fold(2.0f32, f32::max);
+    let top = site.rack_top().max(2.0);
     commands.insert_resource(FloorBounds {
         min: Vec3::new(0.0, 0.0, -layout.floor.depth),
         max: Vec3::new(layout.floor.width, top, 0.0),

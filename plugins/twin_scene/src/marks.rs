@@ -73,24 +73,12 @@ pub fn state_colour(state: u16) -> [u8; 3] {
     }
 }
 
-fn record_trails(
-    mut commands: Commands,
-    time: Res<Time<Real>>,
-    mut pickers: Query<(Entity, &PickerMotion, Option<&mut PickerTrail>)>,
-) {
+fn record_trails(time: Res<Time<Real>>, mut pickers: Query<(&PickerMotion, &mut PickerTrail)>) {
     let t = time.elapsed_secs();
     // A hidden (absent) picker keeps its trail but is not drawn with it.
-    for (entity, motion, trail) in &mut pickers {
-        if !motion.placed {
-            continue;
-        }
-        match trail {
-            Some(mut trail) => trail.record(t, motion.shown, motion.jumps),
-            None => {
-                let mut trail = PickerTrail::default();
-                trail.record(t, motion.shown, motion.jumps);
-                commands.entity(entity).insert(trail);
-            }
+    for (motion, mut trail) in &mut pickers {
+        if motion.placed {
+            trail.record(t, motion.shown, motion.jumps);
         }
     }
 }
@@ -101,7 +89,7 @@ fn draw_picker_marks(
     mut contexts: EguiContexts,
     site: Option<Res<LinkSite>>,
     cameras: Query<(&Camera, &GlobalTransform), With<Camera3d>>,
-    pickers: Query<(&Picker, &PickerMotion, &InheritedVisibility, Option<&PickerTrail>)>,
+    pickers: Query<(&Picker, &PickerMotion, &InheritedVisibility, &PickerTrail)>,
     windows: Query<&Window, With<PrimaryWindow>>,
     scale: Res<LabelScale>,
     min_size: Res<LabelMinSize>,
@@ -128,14 +116,14 @@ fn draw_picker_marks(
         }
         let [r, g, b] = codes::COLOURS[picker_colour(picker.index)].1;
         let light = egui::Color32::from_rgb(r, g, b);
-        if let Some(trail) = trail {
-            let points: Vec<(f32, egui::Pos2)> =
-                trail.points.iter().filter_map(|(t, p)| project(*p).map(|s| (*t, s))).collect();
-            for w in points.windows(2) {
-                let fade = (1.0 - (now - w[0].0) / TRAIL_S).clamp(0.0, 1.0);
-                let colour = light.gamma_multiply(0.85 * fade);
-                painter.line_segment([w[0].1, w[1].1], egui::Stroke::new(2.5, colour));
+        // Segment by segment, fading with age (no list per picker per frame).
+        let mut prev: Option<(f32, egui::Pos2)> = None;
+        for (t, p) in trail.points.iter().filter_map(|(t, p)| project(*p).map(|s| (*t, s))) {
+            if let Some((t0, p0)) = prev {
+                let fade = (1.0 - (now - t0) / TRAIL_S).clamp(0.0, 1.0);
+                painter.line_segment([p0, p], egui::Stroke::new(2.5, light.gamma_multiply(0.85 * fade)));
             }
+            prev = Some((t, p));
         }
         let figure_px = (foot.y - top.y).abs();
         if figure_px >= FIGURE_READS_PX {

@@ -182,6 +182,7 @@ fn attach_picker_visuals(
             Transform::default(),
             Visibility::Hidden,
             PickerMotion::default(),
+            crate::marks::PickerTrail::default(),
             Name::new(name.to_owned()),
         ));
         let Some(a) = assets.as_ref() else { continue };

@@ -66,6 +66,11 @@ impl Rect {
             && other.y < self.max_y() - tolerance
     }
 
+    /// Whether the plan point `(x, y)` lies inside this rectangle (edges included).
+    pub fn contains_point(&self, x: f32, y: f32) -> bool {
+        x >= self.x && x <= self.max_x() && y >= self.y && y <= self.max_y()
+    }
+
     /// Whether `other` lies inside this rectangle, allowing `tolerance`.
     pub fn contains(&self, other: &Rect, tolerance: f32) -> bool {
         other.x >= self.x - tolerance

@@ -87,11 +87,7 @@ pub fn zone_activity(
         {
             continue;
         }
-        let inside = |z: &&twin_model::layout::Zone| {
-            let a = &z.area;
-            x >= a.x && x <= a.x + a.width && y >= a.y && y <= a.y + a.depth
-        };
-        if let Some(i) = site.layout.zones.iter().position(|z| inside(&z))
+        if let Some(i) = site.zone_at(x, y)
             && let Some(zone) = zones.get_mut(i)
         {
             zone.pickers += 1;

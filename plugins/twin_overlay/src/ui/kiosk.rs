@@ -21,6 +21,13 @@ pub struct Wall {
     pub distance_m: f32,
 }
 
+impl Wall {
+    /// The panel's picture height, mm (16:9; diagonals under 10 inches count as 10).
+    pub fn height_mm(self) -> f32 {
+        self.inches.max(10.0) * 25.4 * 9.0 / 16f32.hypot(9.0)
+    }
+}
+
 impl Default for Wall {
     /// A 55-inch panel read from 5 m.
     fn default() -> Self {
@@ -56,8 +63,7 @@ impl KioskType {
     /// angle at the distance, in points of this screen, over the font's cap ratio.
     pub fn for_wall(height: f32, wall: Wall) -> Self {
         let height = height.max(240.0);
-        let panel_mm = wall.inches.max(10.0) * 25.4 * 9.0 / 16f32.hypot(9.0);
-        let points_per_mm = height / panel_mm;
+        let points_per_mm = height / wall.height_mm();
         let size = |arcmin: f32| {
             let cap_mm = wall.distance_m.max(0.5) * 1000.0 * (arcmin / 60.0).to_radians().tan();
             // Whole points, rounded up: never under the rule, and the font atlas caches one
@@ -70,8 +76,7 @@ impl KioskType {
     /// Cap height in millimetres on `wall` of type `size` points tall on a screen `height`
     /// points tall.
     pub fn cap_mm(size: f32, height: f32, wall: Wall) -> f32 {
-        let panel_mm = wall.inches * 25.4 * 9.0 / 16f32.hypot(9.0);
-        size * CAP_PER_POINT * panel_mm / height
+        size * CAP_PER_POINT * wall.height_mm() / height
     }
 }
 
