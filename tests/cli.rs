@@ -142,3 +142,18 @@ fn deny_warnings_turns_warnings_into_failure() {
     assert_eq!(out.status.code(), Some(1));
     assert!(text(&out.stdout).contains(": warnings denied"), "{}", text(&out.stdout));
 }
+
+#[test]
+fn bad_start_wall_and_distance_values_are_refused_with_what_to_write() {
+    for (args, needle) in [
+        (["--start", "25:00"], "write the start as HH:MM from 00:00 to 23:59"),
+        (["--start", "9"], "write the start as HH:MM"),
+        (["--wall-inches", "3"], "the diagonal must be a number of inches from 10 to 400"),
+        (["--viewing-distance", "far"], "the viewing distance must be a number of metres from 0.5 to 50"),
+    ] {
+        let out = picktwin(&args);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(needle), "{args:?}: {stderr}");
+    }
+}

@@ -114,4 +114,29 @@ mod tests {
             "5 lit · 12 open · 1 picker"
         );
     }
+
+    #[test]
+    fn counts_skip_what_the_layout_does_not_have() {
+        let site = Site::from_ron(include_str!("../../../../layouts/demo.ron"), "demo.ron").unwrap();
+        let lit = ModuleState::Lit as u16;
+        let walking = PickerState::Walking as u16;
+        let zones = zone_activity(
+            &site,
+            &OrderBook::default(),
+            // A module index past the layout's, one idle, two lit in PICK.
+            [(u32::MAX, lit), (0, 0), (0, lit), (1, lit)],
+            // Off the floor, on a break, absent, an unknown state, walking in PICK and in PACK.
+            [
+                (-5.0, 900.0, walking),
+                (12.0, 10.0, PickerState::Break as u16),
+                (12.0, 10.0, PickerState::Absent as u16),
+                (12.0, 10.0, 999),
+                (12.0, 10.0, walking),
+                (12.0, 2.0, walking),
+            ],
+        );
+        assert_eq!(zones.len(), 2);
+        assert_eq!(zones[0], ZoneActivity { lit: 2, open_lines: 0, pickers: 1 });
+        assert_eq!(zones[1], ZoneActivity { lit: 0, open_lines: 0, pickers: 1 });
+    }
 }
