@@ -6,7 +6,8 @@
 //! model from the link every frame and turns the user's clicks into scene messages.
 
 mod draw;
-pub mod ops;
+/// The operations model, its own crate (no rendering) so the gateway computes the same KPIs.
+pub use twin_ops as ops;
 mod track;
 pub mod ui;
 mod zones;

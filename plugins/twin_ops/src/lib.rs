@@ -1,6 +1,7 @@
 //! What the overlay shows, computed without any UI or ECS: the order book and queue view, the
-//! shift's KPIs, the alarm log and the recent picks. The Bevy side feeds [`Ops`] with what the
-//! link reports; a replay can feed it the same way. Times are controller-clock seconds (they
+//! shift's KPIs, the alarm log and the recent picks. The overlay's Bevy side feeds [`Ops`] with
+//! what the link reports; a replay ([`LinkFeeder`]) and the gateway's Sparkplug edge node feed it
+//! the same way, so the KPIs a SCADA system receives are the ones the overlay shows. Times are controller-clock seconds (they
 //! follow the simulator's `--speed`), so rates are per simulated hour.
 
 pub mod alarms;

@@ -117,7 +117,7 @@ mod tests {
 
     #[test]
     fn counts_skip_what_the_layout_does_not_have() {
-        let site = Site::from_ron(include_str!("../../../../layouts/demo.ron"), "demo.ron").unwrap();
+        let site = Site::from_ron(include_str!("../../../layouts/demo.ron"), "demo.ron").unwrap();
         let lit = ModuleState::Lit as u16;
         let walking = PickerState::Walking as u16;
         let zones = zone_activity(

@@ -102,7 +102,7 @@ mod tests {
     use twin_model::codes::OrderStatus;
 
     use super::*;
-    use crate::ops::OpsConfig;
+    use crate::OpsConfig;
 
     #[test]
     fn the_clock_advances_and_orders_count() {
