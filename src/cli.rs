@@ -239,6 +239,12 @@ pub struct GatewayArgs {
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
 
+    /// Also publish Sparkplug B (for SCADA and historians) as edge node GROUP/EDGE_NODE on the
+    /// same broker, each controller a device; EDGE_NODE defaults to the site name. Read-only:
+    /// commands other than a rebirth are refused (docs/gateway.md).
+    #[arg(long, value_name = "GROUP[/EDGE_NODE]")]
+    pub sparkplug: Option<twin_gateway::sparkplug::SparkplugId>,
+
     /// Stop cleanly after this many seconds.
     #[arg(long = "for", value_name = "SECONDS")]
     pub run_for: Option<f64>,

@@ -7,6 +7,7 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use twin_app::{Source, SourceOptions};
+use twin_gateway::sparkplug::{self, SparkplugOptions, SparkplugStats};
 use twin_gateway::{GatewayOptions, GatewayStats};
 use twin_record::{Recorder, RecorderOptions, RecorderThread};
 
@@ -46,8 +47,9 @@ pub fn run(args: &GatewayArgs) -> ExitCode {
         }
         None => None,
     };
-    // Reads only: a gateway never writes to a controller.
-    let subscribers = 1 + usize::from(recorder.is_some());
+    // Reads only: a gateway never writes to a controller. One lossless subscription each: the
+    // gateway, the recorder, the Sparkplug edge node.
+    let subscribers = 1 + usize::from(recorder.is_some()) + usize::from(args.sparkplug.is_some());
     let options = SourceOptions {
         controllers: args.controllers.clone(),
         speed: args.speed,
@@ -63,8 +65,9 @@ pub fn run(args: &GatewayArgs) -> ExitCode {
         }
     };
     drop(source.link.take_view());
-    // The recorder takes the second subscription, when there is one.
-    let recording = match recorder.zip(if subscribers > 1 { source.lossless.pop() } else { None }) {
+    // The recorder takes a subscription of its own, when there is one.
+    let recorder_rx = if recorder.is_some() { source.lossless.pop() } else { None };
+    let recording = match recorder.zip(recorder_rx) {
         Some((r, rx)) => match RecorderThread::spawn(r, rx) {
             Ok(t) => Some(t),
             Err(e) => {
@@ -75,11 +78,19 @@ pub fn run(args: &GatewayArgs) -> ExitCode {
         },
         None => None,
     };
+    let sparkplug_stats = Arc::new(Mutex::new(SparkplugStats::default()));
+    let stop = Arc::new(AtomicBool::new(false));
+    let sparkplug = match (&args.sparkplug, args.sparkplug.as_ref().and_then(|_| source.lossless.pop())) {
+        (Some(id), Some(rx)) => {
+            let options = SparkplugOptions::new(connection.clone(), id.clone());
+            Some(source.runtime.spawn(sparkplug::run(site.clone(), rx, options, sparkplug_stats.clone(), stop.clone())))
+        }
+        _ => None,
+    };
     let Some(rx) = source.lossless.pop() else { return ExitCode::FAILURE };
     let mut options = GatewayOptions::new(connection);
     options.keyframe_every = Duration::from_secs_f64(args.keyframe_every);
     let stats = Arc::new(Mutex::new(GatewayStats::default()));
-    let stop = Arc::new(AtomicBool::new(false));
     let task = source.runtime.spawn(twin_gateway::gateway::run(
         site.clone(),
         rx,
@@ -107,10 +118,17 @@ pub fn run(args: &GatewayArgs) -> ExitCode {
             last = Instant::now();
             let s = stats.lock().map(|s| s.clone()).unwrap_or_default();
             println!("{}", status_line(&s));
+            if sparkplug.is_some() {
+                println!("{}", sparkplug_line(&sparkplug_stats));
+            }
         }
     }
     stop.store(true, Ordering::Relaxed);
     let _ = source.runtime.block_on(task);
+    if let Some(t) = sparkplug {
+        let _ = source.runtime.block_on(t);
+        println!("{}", sparkplug_line(&sparkplug_stats));
+    }
     let s = stats.lock().map(|s| s.clone()).unwrap_or_default();
     source.stop();
     if let Some(t) = recording {
@@ -125,6 +143,24 @@ pub fn run(args: &GatewayArgs) -> ExitCode {
     }
     println!("{}", status_line(&s));
     ExitCode::SUCCESS
+}
+
+fn sparkplug_line(stats: &Mutex<SparkplugStats>) -> String {
+    let s = stats.lock().map(|s| s.clone()).unwrap_or_default();
+    let c = &s.counts;
+    format!(
+        "sparkplug {} (bdSeq {}): {} births, {} data, {} device deaths, {} rebirths asked, {} commands refused, {} kB sent, largest {} kB{}",
+        if s.connected { "connected" } else { "DOWN" },
+        s.bd_seq,
+        c.births,
+        c.data,
+        c.deaths,
+        c.rebirths,
+        c.refused,
+        c.bytes / 1000,
+        c.largest / 1000,
+        s.last_error.as_deref().map_or(String::new(), |e| format!(" (last error: {e})"))
+    )
 }
 
 fn status_line(s: &GatewayStats) -> String {

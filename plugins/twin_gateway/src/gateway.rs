@@ -67,6 +67,30 @@ pub(crate) fn broker_backoff() -> Backoff {
     Backoff::new(Duration::from_millis(200), Duration::from_secs(5))
 }
 
+/// The link's channel is blocking: a thread moves its messages, stamped with the wall clock,
+/// onto the runtime. Bounded: a stalled loop holds the bridge, the link's own bounded channel
+/// then fills and counts what it drops (`LinkEvent::Lost`), and memory stays bounded.
+pub(crate) fn bridge(
+    rx: crossbeam_channel::Receiver<LinkMessage>,
+    stop: Arc<AtomicBool>,
+) -> tokio::sync::mpsc::Receiver<(u64, LinkMessage)> {
+    let (tx, link_rx) = tokio::sync::mpsc::channel::<(u64, LinkMessage)>(1 << 16);
+    std::thread::spawn(move || {
+        while !stop.load(Ordering::Relaxed) {
+            match rx.recv_timeout(Duration::from_millis(100)) {
+                Ok(m) => {
+                    if tx.blocking_send((wall_ms(), m)).is_err() {
+                        break;
+                    }
+                }
+                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
+                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
+            }
+        }
+    });
+    link_rx
+}
+
 /// Time between keyframes unless the user sets another (`--keyframe-every`).
 pub const DEFAULT_KEYFRAME_EVERY: Duration = Duration::from_secs(10);
 
@@ -131,24 +155,7 @@ pub async fn run(
     let (client, mut eventloop) = AsyncClient::new(mqtt, 1024);
     let layout = layout_id(&site);
 
-    // The link's channel is blocking: a thread moves its messages (stamped) onto the runtime.
-    // Bounded: a stalled loop holds the bridge, the link's own bounded channel then fills and
-    // counts what it drops (`LinkEvent::Lost`), and memory stays bounded.
-    let (tx, mut link_rx) = tokio::sync::mpsc::channel::<(u64, LinkMessage)>(1 << 16);
-    let bridge_stop = stop.clone();
-    std::thread::spawn(move || {
-        while !bridge_stop.load(Ordering::Relaxed) {
-            match rx.recv_timeout(Duration::from_millis(100)) {
-                Ok(m) => {
-                    if tx.blocking_send((wall_ms(), m)).is_err() {
-                        break;
-                    }
-                }
-                Err(crossbeam_channel::RecvTimeoutError::Timeout) => {}
-                Err(crossbeam_channel::RecvTimeoutError::Disconnected) => break,
-            }
-        }
-    });
+    let mut link_rx = bridge(rx, stop.clone());
 
     let mut state = TwinState::for_site(&site);
     let mut batch: Vec<LinkMessage> = Vec::new();
@@ -284,12 +291,18 @@ pub async fn run(
         }
         let _ = client.try_publish(&topics.status, QoS::AtLeastOnce, true, "offline");
         let _ = client.try_disconnect();
-        let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
-        while tokio::time::Instant::now() < deadline {
-            match tokio::time::timeout(Duration::from_millis(200), eventloop.poll()).await {
-                Ok(Ok(_)) => {}
-                _ => break,
-            }
+        drain(&mut eventloop).await;
+    }
+}
+
+/// Drives the event loop for up to 2 s after a disconnect was queued, so what was queued
+/// before it is sent.
+pub(crate) async fn drain(eventloop: &mut rumqttc::EventLoop) {
+    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
+    while tokio::time::Instant::now() < deadline {
+        match tokio::time::timeout(Duration::from_millis(200), eventloop.poll()).await {
+            Ok(Ok(_)) => {}
+            _ => break,
         }
     }
 }

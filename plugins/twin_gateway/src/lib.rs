@@ -4,6 +4,7 @@
 
 pub mod connect;
 pub mod gateway;
+pub mod sparkplug;
 pub mod viewer;
 pub mod wire;
 

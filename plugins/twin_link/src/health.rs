@@ -18,6 +18,18 @@ pub enum ConnectionState {
     Refused,
 }
 
+impl ConnectionState {
+    /// Lower-case name, as reports and the gateway's Sparkplug metrics write it.
+    pub fn name(self) -> &'static str {
+        match self {
+            Self::Connecting => "connecting",
+            Self::Connected => "connected",
+            Self::Disconnected => "disconnected",
+            Self::Refused => "refused",
+        }
+    }
+}
+
 /// Health of one controller's link.
 #[derive(serde::Serialize, serde::Deserialize, Clone, Copy, PartialEq, Default, Debug)]
 pub struct ControllerHealth {

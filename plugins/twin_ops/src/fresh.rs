@@ -56,6 +56,22 @@ pub enum Judge {
     Recorded,
 }
 
+/// Whether one controller's data (polled every `poll_interval_ms`) is past its limit at wall
+/// time `now_ms`: marked stale or frozen by the link, or (live) older than [`STALE_POLLS`] polls.
+pub fn is_stale(poll_interval_ms: u32, h: &ControllerHealth, now_ms: u64, judge: Judge) -> bool {
+    let limit = STALE_POLLS * u64::from(poll_interval_ms.max(1));
+    let old = judge == Judge::Age && now_ms.saturating_sub(h.last_good_poll_ms) > limit;
+    h.stale || h.frozen || old
+}
+
+/// Whether a controller's data is current at `now_ms`: connected, polled at least once, and
+/// not past its limit ([`is_stale`]); what the gateway's Sparkplug devices are alive by.
+pub fn is_current(poll_interval_ms: u32, h: &ControllerHealth, now_ms: u64) -> bool {
+    h.connection == twin_link::ConnectionState::Connected
+        && h.last_good_poll_ms != 0
+        && !is_stale(poll_interval_ms, h, now_ms, Judge::Age)
+}
+
 /// The floor's freshness at wall time `now_ms` from the controllers' health and the feed.
 pub fn freshness(
     site: &Site,
@@ -71,9 +87,7 @@ pub fn freshness(
             continue;
         }
         oldest = Some(oldest.map_or(h.last_good_poll_ms, |o| o.min(h.last_good_poll_ms)));
-        let limit = STALE_POLLS * u64::from(c.poll_interval_ms.max(1));
-        let old = judge == Judge::Age && now_ms.saturating_sub(h.last_good_poll_ms) > limit;
-        if h.stale || h.frozen || old {
+        if is_stale(c.poll_interval_ms, h, now_ms, judge) {
             f.stale.push(c.name.clone());
         }
     }

@@ -21,7 +21,7 @@ use twin_model::codes::{ModuleState, fault};
 
 pub use alarms::{Alarm, AlarmKind, AlarmLog, Place, Severity};
 pub use feed::LinkFeeder;
-pub use fresh::{FeedAge, Freshness, Judge, freshness};
+pub use fresh::{FeedAge, Freshness, Judge, freshness, is_current, is_stale};
 pub use kpi::{KpiConfig, KpiPoint, KpiSnapshot, KpiTracker, PickerCounts, PickerRate};
 pub use link_health::missing_names;
 pub use orders::{OrderBook, OrderRecord, QueueView, SortKey};
