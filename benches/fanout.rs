@@ -7,7 +7,6 @@
 //!
 //! `cargo bench --workspace --profile dev --bench fanout [-- --changes 15]` (needs mosquitto).
 
-use std::io::{Read, Write};
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
@@ -60,32 +59,9 @@ fn cpu_s(pid: u32) -> f64 {
     (ticks(11) + ticks(12)) / 100.0
 }
 
-/// FC16: writes a whole command block (quantity, new sequence) so the module applies it.
-fn light(stream: &mut TcpStream, tid: u16, address: u16, quantity: u16, seq: u16) {
-    let mut block = [0u16; 12];
-    block[0] = 1; // pick
-    block[1] = quantity;
-    block[6] = 1;
-    block[11] = seq;
-    let start = 100 + 12 * address;
-    let mut pdu = vec![16u8];
-    pdu.extend(start.to_be_bytes());
-    pdu.extend(12u16.to_be_bytes());
-    pdu.push(24);
-    for v in block {
-        pdu.extend(v.to_be_bytes());
-    }
-    let mut frame = Vec::new();
-    frame.extend(tid.to_be_bytes());
-    frame.extend(0u16.to_be_bytes());
-    frame.extend(((pdu.len() + 1) as u16).to_be_bytes());
-    frame.push(1);
-    frame.extend(pdu);
-    stream.write_all(&frame).unwrap();
-    let mut reply = [0u8; 12];
-    stream.read_exact(&mut reply).unwrap();
-    assert_eq!(reply[7], 16, "the simulator accepted the write");
-}
+#[path = "../tests/support/fc16.rs"]
+mod fc16;
+use fc16::light;
 
 fn percentile(v: &mut [f64], q: f64) -> f64 {
     if v.is_empty() {

@@ -83,7 +83,13 @@ pub fn run(args: &GatewayArgs) -> ExitCode {
     let sparkplug = match (&args.sparkplug, args.sparkplug.as_ref().and_then(|_| source.lossless.pop())) {
         (Some(id), Some(rx)) => {
             let options = SparkplugOptions::new(connection.clone(), id.clone());
-            Some(source.runtime.spawn(sparkplug::run(site.clone(), rx, options, sparkplug_stats.clone(), stop.clone())))
+            Some(source.runtime.spawn(sparkplug::run(
+                site.clone(),
+                rx,
+                options,
+                sparkplug_stats.clone(),
+                stop.clone(),
+            )))
         }
         _ => None,
     };

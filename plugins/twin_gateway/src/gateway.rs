@@ -152,7 +152,8 @@ pub async fn run(
     let client_id = format!("picktwin-gateway-{}-{epoch}", conn.site);
     let mut mqtt = conn.mqtt_options(&client_id);
     mqtt.set_last_will(LastWill::new(&topics.status, "offline", QoS::AtLeastOnce, true));
-    let (client, mut eventloop) = AsyncClient::new(mqtt, 1024);
+    let (client, eventloop) = AsyncClient::new(mqtt, 1024);
+    let mut driver = crate::mqtt::drive(eventloop, false);
     let layout = layout_id(&site);
 
     let mut link_rx = bridge(rx, stop.clone());
@@ -164,7 +165,6 @@ pub async fn run(
     let mut seq = 0u64;
     let mut connected = false;
     let mut ever_connected = false;
-    let mut backoff = broker_backoff();
     let mut batch_tick = tokio::time::interval(options.batch_every);
     let mut key_tick = tokio::time::interval(options.keyframe_every);
     batch_tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
@@ -188,10 +188,10 @@ pub async fn run(
 
     while !stop.load(Ordering::Relaxed) {
         tokio::select! {
-            event = eventloop.poll() => match event {
-                Ok(Event::Incoming(Packet::ConnAck(_))) => {
+            event = driver.events.recv() => match event {
+                None => break,
+                Some(Ok(Event::Incoming(Packet::ConnAck(_)))) => {
                     connected = true;
-                    backoff.reset();
                     if ever_connected {
                         tracing::info!("broker {} reachable again", conn.broker);
                     }
@@ -223,8 +223,9 @@ pub async fn run(
                         s.reconnects += u64::from(reconnect);
                     });
                 }
-                Ok(_) => {}
-                Err(e) => {
+                Some(Ok(_)) => {}
+                Some(Err(e)) => {
+                    // The driver waits the backoff before it connects again.
                     if connected || !ever_connected {
                         tracing::warn!("broker {}: {e}; retrying with backoff, the link keeps polling", conn.broker);
                     }
@@ -234,7 +235,6 @@ pub async fn run(
                         s.connected = false;
                         s.last_error = Some(text.clone());
                     });
-                    tokio::time::sleep(backoff.next_delay()).await;
                 }
             },
             msg = link_rx.recv() => {
@@ -291,18 +291,6 @@ pub async fn run(
         }
         let _ = client.try_publish(&topics.status, QoS::AtLeastOnce, true, "offline");
         let _ = client.try_disconnect();
-        drain(&mut eventloop).await;
-    }
-}
-
-/// Drives the event loop for up to 2 s after a disconnect was queued, so what was queued
-/// before it is sent.
-pub(crate) async fn drain(eventloop: &mut rumqttc::EventLoop) {
-    let deadline = tokio::time::Instant::now() + Duration::from_secs(2);
-    while tokio::time::Instant::now() < deadline {
-        match tokio::time::timeout(Duration::from_millis(200), eventloop.poll()).await {
-            Ok(Ok(_)) => {}
-            _ => break,
-        }
+        driver.finish().await;
     }
 }

@@ -4,6 +4,7 @@
 
 pub mod connect;
 pub mod gateway;
+mod mqtt;
 pub mod sparkplug;
 pub mod viewer;
 pub mod wire;

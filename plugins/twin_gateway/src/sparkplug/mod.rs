@@ -41,7 +41,10 @@ impl std::str::FromStr for SparkplugId {
                 Ok(v.to_owned())
             }
         };
-        Ok(Self { group: check("group id", group)?, edge_node: edge.map(|e| check("edge node id", e)).transpose()? })
+        Ok(Self {
+            group: check("group id", group)?,
+            edge_node: edge.map(|e| check("edge node id", e)).transpose()?,
+        })
     }
 }
 

@@ -106,11 +106,7 @@ mod tests {
     fn a_metric_encodes_with_the_schema_field_numbers() {
         let p = Payload {
             timestamp: Some(1),
-            metrics: vec![Metric {
-                alias: Some(3),
-                value: Some(Value::Int(7)),
-                ..Default::default()
-            }],
+            metrics: vec![Metric { alias: Some(3), value: Some(Value::Int(7)), ..Default::default() }],
             seq: Some(2),
             ..Default::default()
         };

@@ -17,7 +17,7 @@ use twin_record::TwinState;
 
 use super::session::{Command, EdgeCounts};
 use super::{Edge, Publish, SparkplugId, SparkplugTopics, View};
-use crate::gateway::{Connection, bridge, broker_backoff, drain};
+use crate::gateway::{Connection, bridge};
 
 /// Edge node settings.
 #[derive(Debug, Clone)]
@@ -35,7 +35,12 @@ pub struct SparkplugOptions {
 impl SparkplugOptions {
     /// Defaults: data at most every 100 ms, devices born again after 1 s current.
     pub fn new(connection: Connection, id: SparkplugId) -> Self {
-        Self { connection, id, publish_every: Duration::from_millis(100), revive_after: Duration::from_secs(1) }
+        Self {
+            connection,
+            id,
+            publish_every: Duration::from_millis(100),
+            revive_after: Duration::from_secs(1),
+        }
     }
 }
 
@@ -92,13 +97,13 @@ pub async fn run(
     };
     let mut mqtt = conn.mqtt_options(&client_id);
     mqtt.set_last_will(will(&edge));
-    let (client, mut eventloop) = AsyncClient::new(mqtt, 1024);
+    let (client, eventloop) = AsyncClient::new(mqtt, 1024);
+    let mut driver = crate::mqtt::drive(eventloop, true);
     let mut link_rx = bridge(rx, stop.clone());
     let mut state = TwinState::for_site(&site);
     let mut ops = Ops::new(OpsConfig::for_site(&site));
     let mut feeder = LinkFeeder::default();
     let (mut connected, mut ever_connected) = (false, false);
-    let mut backoff = broker_backoff();
     let mut rebirth_asked = false;
     let mut last_births = Instant::now();
     let mut refusals = Throttle { last: None, since: 0 };
@@ -120,11 +125,11 @@ pub async fn run(
 
     while !stop.load(Ordering::Relaxed) {
         tokio::select! {
-            event = eventloop.poll() => match event {
-                Ok(Event::Incoming(Packet::ConnAck(_))) => {
+            event = driver.events.recv() => match event {
+                None => break,
+                Some(Ok(Event::Incoming(Packet::ConnAck(_)))) => {
                     let reconnect = ever_connected;
                     (connected, ever_connected) = (true, true);
-                    backoff.reset();
                     let _ = client.try_subscribe(topics.node("NCMD"), QoS::AtLeastOnce);
                     let _ = client.try_subscribe(topics.device("DCMD", "+"), QoS::AtLeastOnce);
                     send(edge.births(&View { site: &site, state: &state, ops: &ops, now_ms: wall_ms() }));
@@ -136,7 +141,7 @@ pub async fn run(
                         s.reconnects += u64::from(reconnect);
                     });
                 }
-                Ok(Event::Incoming(Packet::Publish(p))) => match edge.command(&p.topic, &p.payload) {
+                Some(Ok(Event::Incoming(Packet::Publish(p)))) => match edge.command(&p.topic, &p.payload) {
                     Command::Rebirth => {
                         tracing::info!("rebirth asked for on {}", p.topic);
                         rebirth_asked = true;
@@ -146,21 +151,20 @@ pub async fn run(
                         update(&mut |s| s.last_refusal = Some(why.clone()));
                     }
                 },
-                Ok(_) => {}
-                Err(e) => {
+                Some(Ok(_)) => {}
+                Some(Err(e)) => {
                     if connected || !ever_connected {
                         tracing::warn!("Sparkplug broker {}: {e}; retrying with backoff", conn.broker);
                     }
                     connected = false;
                     // The next CONNECT is a new session: the next bdSeq, in its will.
                     edge.next_session();
-                    eventloop.mqtt_options.set_last_will(will(&edge));
+                    driver.renew_will(will(&edge));
                     let text = e.to_string();
                     update(&mut |s| {
                         s.connected = false;
                         s.last_error = Some(text.clone());
                     });
-                    tokio::time::sleep(backoff.next_delay()).await;
                 }
             },
             msg = link_rx.recv() => {
@@ -194,6 +198,6 @@ pub async fn run(
         let d = edge.death(wall_ms());
         let _ = client.try_publish(d.topic, QoS::AtLeastOnce, false, d.payload);
         let _ = client.try_disconnect();
-        drain(&mut eventloop).await;
+        driver.finish().await;
     }
 }

@@ -121,7 +121,8 @@ impl Edge {
 
     /// The NDEATH: the MQTT will of this session, and what a clean stop publishes.
     pub fn death(&self, now_ms: u64) -> Publish {
-        let metric = self.metric_full(BD_SEQ, &self.catalog.node[BD_SEQ], &Val::I64(i64::from(self.bd_seq)), now_ms);
+        let metric =
+            self.metric_full(BD_SEQ, &self.catalog.node[BD_SEQ], &Val::I64(i64::from(self.bd_seq)), now_ms);
         let payload = Payload { timestamp: Some(now_ms), metrics: vec![metric], ..Default::default() };
         Publish { topic: self.topics.node("NDEATH"), payload: payload.encode_to_vec() }
     }
@@ -186,7 +187,11 @@ impl Edge {
         self.dirty_list.clear();
         for (d, mut metrics) in by_device.into_iter().enumerate() {
             let plan = &v.site.layout.controllers[d];
-            let current = v.state.health.get(d).is_some_and(|h| twin_ops::is_current(plan.poll_interval_ms, h, v.now_ms));
+            let current = v
+                .state
+                .health
+                .get(d)
+                .is_some_and(|h| twin_ops::is_current(plan.poll_interval_ms, h, v.now_ms));
             let id = self.catalog.devices[d].id.clone();
             self.life[d] = match (self.life[d], current) {
                 (Life::Alive, false) => {
@@ -241,20 +246,27 @@ impl Edge {
             Command::Refused(why)
         };
         if payload.len() > 64 << 10 {
-            return refuse(&mut self.counts, format!("{} bytes is more than a command may be (64 KiB)", payload.len()));
+            return refuse(
+                &mut self.counts,
+                format!("{} bytes is more than a command may be (64 KiB)", payload.len()),
+            );
         }
         let Ok(p) = Payload::decode(payload) else {
             return refuse(&mut self.counts, "not a Sparkplug B payload".to_owned());
         };
         if topic != self.topics.node("NCMD") {
             let names: Vec<String> = p.metrics.iter().map(|m| self.name_of(m)).collect();
-            return refuse(&mut self.counts, format!("device command {} refused: picktwin is read-only", names.join(", ")));
+            return refuse(
+                &mut self.counts,
+                format!("device command {} refused: picktwin is read-only", names.join(", ")),
+            );
         }
         let rebirth_alias = Catalog::alias(REBIRTH);
         let mut asked = false;
         let mut others = Vec::new();
         for m in &p.metrics {
-            let is_rebirth = m.name.as_deref() == Some(REBIRTH_NAME) || (m.name.is_none() && m.alias == Some(rebirth_alias));
+            let is_rebirth = m.name.as_deref() == Some(REBIRTH_NAME)
+                || (m.name.is_none() && m.alias == Some(rebirth_alias));
             if is_rebirth && m.value == Some(Value::Boolean(true)) {
                 asked = true;
             } else {
@@ -268,12 +280,18 @@ impl Edge {
             }
             Command::Rebirth
         } else {
-            refuse(&mut self.counts, format!("node command {} refused: picktwin is read-only", others.join(", ")))
+            refuse(
+                &mut self.counts,
+                format!("node command {} refused: picktwin is read-only", others.join(", ")),
+            )
         }
     }
 
     fn name_of(&self, m: &Metric) -> String {
-        m.name.clone().or_else(|| m.alias.map(|a| format!("alias {a}"))).unwrap_or_else(|| "(unnamed)".to_owned())
+        m.name
+            .clone()
+            .or_else(|| m.alias.map(|a| format!("alias {a}")))
+            .unwrap_or_else(|| "(unnamed)".to_owned())
     }
 
     fn device_birth(&mut self, d: usize, v: &View) -> Publish {
@@ -318,7 +336,8 @@ impl Edge {
     fn changed(&mut self, index: usize, val: Val, now_ms: u64, out: &mut Vec<Metric>) {
         let def = self.def(index);
         if self.last[index].as_ref().is_none_or(|old| old.differs(&val, def)) {
-            let mut m = Metric { alias: Some(Catalog::alias(index)), timestamp: Some(now_ms), ..Default::default() };
+            let mut m =
+                Metric { alias: Some(Catalog::alias(index)), timestamp: Some(now_ms), ..Default::default() };
             set_value(&mut m, &val);
             out.push(m);
             self.last[index] = Some(val);
@@ -351,7 +370,12 @@ impl Edge {
         if !nbirth {
             self.seq = self.seq.wrapping_add(1);
         }
-        let p = Payload { timestamp: Some(now_ms), metrics, seq: Some(u64::from(self.seq)), ..Default::default() };
+        let p = Payload {
+            timestamp: Some(now_ms),
+            metrics,
+            seq: Some(u64::from(self.seq)),
+            ..Default::default()
+        };
         let payload = p.encode_to_vec();
         self.counts.bytes += payload.len() as u64;
         self.counts.largest = self.counts.largest.max(payload.len());

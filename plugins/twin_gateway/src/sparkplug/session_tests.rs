@@ -28,8 +28,11 @@ impl World {
     }
 
     fn polled(&mut self, at: u64) {
-        self.state.health[0] =
-            ControllerHealth { connection: ConnectionState::Connected, last_good_poll_ms: at, ..Default::default() };
+        self.state.health[0] = ControllerHealth {
+            connection: ConnectionState::Connected,
+            last_good_poll_ms: at,
+            ..Default::default()
+        };
     }
 }
 
@@ -55,10 +58,15 @@ fn births_carry_names_aliases_types_and_start_the_sequence() {
     let p = decode(&out[0]);
     assert_eq!((p.seq, p.timestamp), (Some(0), Some(1_000)));
     let bd = &p.metrics[BD_SEQ];
-    assert_eq!((bd.name.as_deref(), bd.datatype, bd.value.clone()), (Some("bdSeq"), Some(4), Some(Value::Long(0))));
+    assert_eq!(
+        (bd.name.as_deref(), bd.datatype, bd.value.clone()),
+        (Some("bdSeq"), Some(4), Some(Value::Long(0)))
+    );
     let rb = &p.metrics[REBIRTH];
     assert_eq!((rb.name.as_deref(), rb.value.clone()), (Some(REBIRTH_NAME), Some(Value::Boolean(false))));
-    assert!(p.metrics.iter().all(|m| m.alias.is_some() && m.timestamp == Some(1_000) && m.datatype.is_some()));
+    assert!(
+        p.metrics.iter().all(|m| m.alias.is_some() && m.timestamp == Some(1_000) && m.datatype.is_some())
+    );
 
     // Current from 1.0 s: born at the first tick at least 1 s later, with every module.
     w.polled(1_000);
@@ -111,7 +119,8 @@ fn data_goes_out_by_exception_with_aliases_only() {
     let p = decode(&out[0]);
     let (_, j) = e.catalog().slots[5];
     let base = e.catalog().devices[0].first + DEVICE.len() + j as usize * MODULE.len();
-    let sent: Vec<(Option<u64>, Option<Value>)> = p.metrics.iter().map(|m| (m.alias, m.value.clone())).collect();
+    let sent: Vec<(Option<u64>, Option<Value>)> =
+        p.metrics.iter().map(|m| (m.alias, m.value.clone())).collect();
     assert_eq!(
         sent,
         [
@@ -178,14 +187,22 @@ fn only_a_rebirth_is_obeyed() {
     let cmd = |name: Option<&str>, alias: Option<u64>, value| {
         Payload {
             timestamp: Some(1),
-            metrics: vec![Metric { name: name.map(str::to_owned), alias, value: Some(value), ..Default::default() }],
+            metrics: vec![Metric {
+                name: name.map(str::to_owned),
+                alias,
+                value: Some(value),
+                ..Default::default()
+            }],
             ..Default::default()
         }
         .encode_to_vec()
     };
     let ncmd = "spBv1.0/plant/NCMD/edge";
     assert_eq!(e.command(ncmd, &cmd(Some(REBIRTH_NAME), None, Value::Boolean(true))), Command::Rebirth);
-    assert_eq!(e.command(ncmd, &cmd(None, Some(Catalog::alias(REBIRTH)), Value::Boolean(true))), Command::Rebirth);
+    assert_eq!(
+        e.command(ncmd, &cmd(None, Some(Catalog::alias(REBIRTH)), Value::Boolean(true))),
+        Command::Rebirth
+    );
     let refused = |c: Command| match c {
         Command::Refused(why) => why,
         Command::Rebirth => panic!("obeyed"),
@@ -197,6 +214,8 @@ fn only_a_rebirth_is_obeyed() {
     assert!(why.contains("Modules/RET-01/Quantity") && why.contains("read-only"), "{why}");
     assert!(refused(e.command(ncmd, b"\xff\xff\xff garbage")).contains("not a Sparkplug B payload"));
     assert!(refused(e.command(ncmd, &vec![0u8; 70_000])).contains("64 KiB"));
-    assert!(refused(e.command(ncmd, &cmd(Some(REBIRTH_NAME), None, Value::Boolean(false)))).contains("refused"));
+    assert!(
+        refused(e.command(ncmd, &cmd(Some(REBIRTH_NAME), None, Value::Boolean(false)))).contains("refused")
+    );
     assert_eq!((e.counts.rebirths, e.counts.refused), (2, 5));
 }

@@ -17,7 +17,7 @@ use rumqttc::{AsyncClient, Event, Packet, QoS};
 use twin_model::Site;
 use twin_record::TwinState;
 
-use crate::gateway::{Connection, broker_backoff};
+use crate::gateway::Connection;
 
 mod applier;
 mod intake;
@@ -140,7 +140,8 @@ async fn run(
     // retained one would then drop every reconnection. Payloads are bounded when inflated.
     let mqtt = options.mqtt_options(&id);
     let mut intake = Intake::new(&site);
-    let (client, mut eventloop) = AsyncClient::new(mqtt, 64);
+    let (client, eventloop) = AsyncClient::new(mqtt, 64);
+    let mut driver = crate::mqtt::drive(eventloop, false);
     let mut out = Output::new(sink);
     let mut rejections = Rejections::new(Duration::from_secs(10));
     let update = |f: &mut dyn FnMut(&mut ViewerStats)| {
@@ -148,15 +149,15 @@ async fn run(
             f(&mut s);
         }
     };
-    let mut backoff = broker_backoff();
     while !stop.load(Ordering::Relaxed) {
-        let event = match tokio::time::timeout(Duration::from_millis(200), eventloop.poll()).await {
-            Ok(e) => e,
+        // A timeout on the driver's channel, never on `poll` itself (crate::mqtt says why).
+        let event = match tokio::time::timeout(Duration::from_millis(200), driver.events.recv()).await {
+            Ok(Some(e)) => e,
+            Ok(None) => break,
             Err(_) => continue,
         };
         match event {
             Ok(Event::Incoming(Packet::ConnAck(_))) => {
-                backoff.reset();
                 update(&mut |s| s.connected = true);
                 for t in [&topics.keyframe, &topics.deltas, &topics.status] {
                     let _ = client.try_subscribe(t.clone(), QoS::AtLeastOnce);
@@ -210,7 +211,6 @@ async fn run(
                     s.connected = false;
                     s.last_error = Some(text.clone());
                 });
-                tokio::time::sleep(backoff.next_delay()).await;
             }
         }
     }
