@@ -5,6 +5,9 @@
 //! that write to each subscriber receiving the module's new state. Gateway CPU is read from
 //! /proc for each N (baseline: N = 1).
 //!
+//! Then Sparkplug's cost: fresh gateways without and with `--sparkplug`, alternating, over the
+//! same writes (gateway CPU, ratio to the run without before it).
+//!
 //! `cargo bench --workspace --profile dev --bench fanout [-- --changes 15]` (needs mosquitto).
 
 use std::net::TcpStream;
@@ -101,13 +104,16 @@ fn main() {
     );
     wait_port(base);
     wait_port(broker_port);
-    let mut gw_args: Vec<String> = vec!["gateway".into(), "--layout".into(), layout.into()];
-    gw_args.extend(["--broker".into(), format!("mqtt://127.0.0.1:{broker_port}/bench")]);
-    for (i, c) in site.layout.controllers.iter().enumerate() {
-        gw_args.extend(["--controller".into(), format!("{}=127.0.0.1:{}", c.name, base + i as u16)]);
-    }
-    let gateway =
-        Proc(Command::new(bin).args(&gw_args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap());
+    let start_gateway = |extra: &[&str]| {
+        let mut gw_args: Vec<String> = vec!["gateway".into(), "--layout".into(), layout.into()];
+        gw_args.extend(["--broker".into(), format!("mqtt://127.0.0.1:{broker_port}/bench")]);
+        for (i, c) in site.layout.controllers.iter().enumerate() {
+            gw_args.extend(["--controller".into(), format!("{}=127.0.0.1:{}", c.name, base + i as u16)]);
+        }
+        gw_args.extend(extra.iter().map(|a| a.to_string()));
+        Proc(Command::new(bin).args(&gw_args).stdout(Stdio::null()).stderr(Stdio::null()).spawn().unwrap())
+    };
+    let gateway = start_gateway(&[]);
     let gw_pid = gateway.0.id();
     thread::sleep(Duration::from_secs(3));
 
@@ -154,19 +160,7 @@ fn main() {
         while arrivals_rx.try_recv().is_ok() {}
         let cpu0 = cpu_s(gw_pid);
         let t0 = Instant::now();
-        let mut written = Vec::new();
-        for k in 0..changes {
-            seq = seq.wrapping_add(1);
-            let quantity = 1000 + (n as u16) * 100 + k;
-            // A connection per write, as a WCS task would: an idle one may be closed meanwhile.
-            let mut stream = TcpStream::connect(("127.0.0.1", base)).unwrap();
-            stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
-            let at = Instant::now();
-            light(&mut stream, seq, 5, quantity, seq);
-            written.push((quantity, at));
-            thread::sleep(Duration::from_millis(400));
-        }
-        thread::sleep(Duration::from_secs(2));
+        let written = write_changes(base, &mut seq, 1000 + (n as u16) * 100, changes);
         let cpu = (cpu_s(gw_pid) - cpu0) / t0.elapsed().as_secs_f64();
         let mut lat = Vec::new();
         for (q, at) in arrivals_rx.try_iter() {
@@ -185,4 +179,47 @@ fn main() {
         );
         drop(viewers);
     }
+    drop(gateway);
+
+    // Sparkplug's cost: a fresh gateway without and with `--sparkplug`, three times each, alternating,
+    // each measured over the same writes after its births (5 s in).
+    println!();
+    println!("| gateway | CPU | vs. without |");
+    println!("|---|---:|---:|");
+    let mut without = Vec::new();
+    for round in 0..6 {
+        let sparkplug = round % 2 == 1;
+        let extra: &[&str] = if sparkplug { &["--sparkplug", "bench/edge"] } else { &[] };
+        let gw = start_gateway(extra);
+        thread::sleep(Duration::from_secs(5));
+        let cpu0 = cpu_s(gw.0.id());
+        let t0 = Instant::now();
+        write_changes(base, &mut seq, 3000 + round * 100, changes);
+        let cpu = (cpu_s(gw.0.id()) - cpu0) / t0.elapsed().as_secs_f64();
+        if !sparkplug {
+            without.push(cpu);
+        }
+        let base_cpu = without.last().copied().unwrap_or(cpu);
+        let name = if sparkplug { "with --sparkplug" } else { "without" };
+        println!("| {name} | {:.1} % | {:.2} |", cpu * 100.0, cpu / base_cpu.max(1e-9));
+    }
+}
+
+/// Lights module 5 of the first controller `changes` times, 400 ms apart (quantities from
+/// `first`), then waits 2 s for the last to travel; the quantities and when they were written.
+fn write_changes(base: u16, seq: &mut u16, first: u16, changes: u16) -> Vec<(u16, Instant)> {
+    let mut written = Vec::new();
+    for k in 0..changes {
+        *seq = seq.wrapping_add(1);
+        let quantity = first + k;
+        // A connection per write, as a WCS task would: an idle one may be closed meanwhile.
+        let mut stream = TcpStream::connect(("127.0.0.1", base)).unwrap();
+        stream.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
+        let at = Instant::now();
+        light(&mut stream, *seq, 5, quantity, *seq);
+        written.push((quantity, at));
+        thread::sleep(Duration::from_millis(400));
+    }
+    thread::sleep(Duration::from_secs(2));
+    written
 }

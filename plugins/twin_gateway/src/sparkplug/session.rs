@@ -82,6 +82,8 @@ pub struct Edge {
     dirty: Vec<bool>,
     dirty_list: Vec<ModuleIndex>,
     revive_after_ms: u64,
+    /// The layout's id, computed once (it serialises the whole layout).
+    layout_id: String,
     /// What was sent.
     pub counts: EdgeCounts,
 }
@@ -100,6 +102,7 @@ impl Edge {
             bd_seq: 0,
             seq: 0,
             revive_after_ms,
+            layout_id: twin_record::layout_id(site),
             counts: EdgeCounts::default(),
         }
     }
@@ -318,7 +321,7 @@ impl Edge {
             Val::I64(i64::from(self.bd_seq)),
             Val::Bool(false),
             Val::Text(v.site.layout.name.clone()),
-            Val::Text(twin_record::layout_id(v.site)),
+            Val::Text(self.layout_id.clone()),
             round(k.orders_per_h),
             round(k.lines_per_h),
             Val::U32(k.orders_done),
