@@ -8,7 +8,8 @@
 //! Then Sparkplug's cost: fresh gateways without and with `--sparkplug`, alternating, over the
 //! same writes (gateway CPU, ratio to the run without before it).
 //!
-//! `cargo bench --workspace --profile dev --bench fanout [-- --changes 15]` (needs mosquitto).
+//! `cargo bench --workspace --profile dev --bench fanout [-- --changes 15] [--sim-speed 60]`
+//! (needs mosquitto).
 
 use std::net::TcpStream;
 use std::process::{Child, Command, Stdio};
@@ -78,6 +79,9 @@ fn main() {
     let args: Vec<String> = std::env::args().collect();
     let changes: u16 =
         args.iter().position(|a| a == "--changes").and_then(|i| args.get(i + 1)?.parse().ok()).unwrap_or(15);
+    // A busier floor: `--sim-speed 60` runs the simulated shift 60× faster (orders, lights).
+    let sim_speed =
+        args.iter().position(|a| a == "--sim-speed").and_then(|i| args.get(i + 1).cloned()).unwrap_or("1".into());
     let bin = env!("CARGO_BIN_EXE_picktwin");
     let layout = concat!(env!("CARGO_MANIFEST_DIR"), "/layouts/pharma_dc.ron");
     let site = Arc::new(Site::load(layout).unwrap());
@@ -87,7 +91,7 @@ fn main() {
     let base = free_base(n_ctrl + 1);
     let _sim = Proc(
         Command::new(bin)
-            .args(["sim", "--layout", layout, "--listen", &format!("127.0.0.1:{base}"), "--speed", "1"])
+            .args(["sim", "--layout", layout, "--listen", &format!("127.0.0.1:{base}"), "--speed", &sim_speed])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
@@ -122,7 +126,7 @@ fn main() {
     let module = site.module_at(0, 5).unwrap();
 
     println!(
-        "fan-out: pharma_dc ({} modules, {n_ctrl} controllers), simulator at 1×, {changes} register changes per N",
+        "fan-out: pharma_dc ({} modules, {n_ctrl} controllers), simulator at {sim_speed}×, {changes} register changes per N",
         site.modules.len()
     );
     println!("| subscribers | latency p50 | latency p99 | received | gateway CPU | CPU vs N=1 |");

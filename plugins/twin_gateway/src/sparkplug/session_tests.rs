@@ -219,3 +219,36 @@ fn only_a_rebirth_is_obeyed() {
     );
     assert_eq!((e.counts.rebirths, e.counts.refused), (2, 5));
 }
+
+#[test]
+fn births_of_the_shipped_sites_split_per_controller_and_fit_a_broker() {
+    for name in ["pharma_dc.ron", "stress.ron"] {
+        let site = Site::load(format!("{}/../../layouts/{name}", env!("CARGO_MANIFEST_DIR"))).unwrap();
+        let mut state = TwinState::for_site(&site);
+        let ops = Ops::new(OpsConfig::for_site(&site));
+        let mut e = Edge::new(&site, SparkplugTopics::new(&"plant".parse().unwrap(), "site"), 0);
+        for h in &mut state.health {
+            *h = ControllerHealth {
+                connection: ConnectionState::Connected,
+                last_good_poll_ms: 5,
+                ..Default::default()
+            };
+        }
+        let view = View { site: &site, state: &state, ops: &ops, now_ms: 5 };
+        e.tick(&view);
+        e.tick(&view);
+        let births = e.births(&view);
+        assert_eq!(births.len(), 1 + site.controllers.len(), "{name}: an NBIRTH and a DBIRTH per controller");
+        let sizes: Vec<usize> = births.iter().map(|b| b.payload.len()).collect();
+        let largest = *sizes.iter().max().unwrap();
+        let total: usize = sizes.iter().sum();
+        println!(
+            "{name}: {} modules, NBIRTH {} B, {} DBIRTHs, largest {largest} B, all {total} B",
+            site.modules.len(),
+            sizes[0],
+            sizes.len() - 1
+        );
+        // Mosquitto's default limit is 256 MB; docs/gateway.md asks brokers for 16 MiB.
+        assert!(largest < 1 << 20, "{name}: {largest} bytes");
+    }
+}
