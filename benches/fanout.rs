@@ -80,8 +80,11 @@ fn main() {
     let changes: u16 =
         args.iter().position(|a| a == "--changes").and_then(|i| args.get(i + 1)?.parse().ok()).unwrap_or(15);
     // A busier floor: `--sim-speed 60` runs the simulated shift 60× faster (orders, lights).
-    let sim_speed =
-        args.iter().position(|a| a == "--sim-speed").and_then(|i| args.get(i + 1).cloned()).unwrap_or("1".into());
+    let sim_speed = args
+        .iter()
+        .position(|a| a == "--sim-speed")
+        .and_then(|i| args.get(i + 1).cloned())
+        .unwrap_or("1".into());
     let bin = env!("CARGO_BIN_EXE_picktwin");
     let layout = concat!(env!("CARGO_MANIFEST_DIR"), "/layouts/pharma_dc.ron");
     let site = Arc::new(Site::load(layout).unwrap());
@@ -91,7 +94,15 @@ fn main() {
     let base = free_base(n_ctrl + 1);
     let _sim = Proc(
         Command::new(bin)
-            .args(["sim", "--layout", layout, "--listen", &format!("127.0.0.1:{base}"), "--speed", &sim_speed])
+            .args([
+                "sim",
+                "--layout",
+                layout,
+                "--listen",
+                &format!("127.0.0.1:{base}"),
+                "--speed",
+                &sim_speed,
+            ])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

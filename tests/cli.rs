@@ -157,3 +157,16 @@ fn bad_start_wall_and_distance_values_are_refused_with_what_to_write() {
         assert!(stderr.contains(needle), "{args:?}: {stderr}");
     }
 }
+
+#[test]
+fn a_bad_sparkplug_id_is_refused_with_what_to_write() {
+    for id in ["plant/north/extra", "pl+ant", "plant/", ""] {
+        let out = picktwin(&["gateway", "--broker", "mqtt://127.0.0.1:1/x", "--sparkplug", id]);
+        let stderr = text(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{id:?}: {stderr}");
+        assert!(
+            stderr.contains("write GROUP or GROUP/EDGE_NODE, e.g. picktwin/north-dc"),
+            "{id:?}: {stderr}"
+        );
+    }
+}

@@ -7,7 +7,7 @@ use twin_link::{ControllerHealth, ModuleReading};
 use twin_model::codes::{self, ModuleState};
 use twin_model::{ModuleIndex, Site};
 
-use super::proto::DataType;
+use super::proto::{DataType, Metric, Value};
 
 /// One metric's definition.
 #[derive(Debug, Clone, PartialEq)]
@@ -39,6 +39,21 @@ pub enum Val {
 }
 
 impl Val {
+    /// Sets the metric's value field for this value's data type (or `is_null`).
+    pub fn write_to(&self, m: &mut Metric) {
+        m.value = match self {
+            Val::Null => {
+                m.is_null = Some(true);
+                None
+            }
+            Val::Bool(b) => Some(Value::Boolean(*b)),
+            Val::U32(u) => Some(Value::Int(*u)),
+            Val::I64(i) => Some(Value::Long(*i as u64)),
+            Val::F64(x) => Some(Value::Double(*x)),
+            Val::Text(t) => Some(Value::String(t.clone())),
+        };
+    }
+
     /// Whether `self`, as last published, should be published again as `new` under `def`.
     pub fn differs(&self, new: &Val, def: &Def) -> bool {
         match (self, new) {

@@ -133,7 +133,8 @@ pub async fn run(
                     let _ = client.try_subscribe(topics.node("NCMD"), QoS::AtLeastOnce);
                     let _ = client.try_subscribe(topics.device("DCMD", "+"), QoS::AtLeastOnce);
                     send(edge.births(&View { site: &site, state: &state, ops: &ops, now_ms: wall_ms() }));
-                    last_births = Instant::now();
+                    // These births answer a rebirth asked for while disconnected too.
+                    (last_births, rebirth_asked) = (Instant::now(), false);
                     let bd = edge.bd_seq();
                     update(&mut |s| {
                         s.connected = true;

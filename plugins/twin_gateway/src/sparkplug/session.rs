@@ -341,7 +341,7 @@ impl Edge {
         if self.last[index].as_ref().is_none_or(|old| old.differs(&val, def)) {
             let mut m =
                 Metric { alias: Some(Catalog::alias(index)), timestamp: Some(now_ms), ..Default::default() };
-            set_value(&mut m, &val);
+            val.write_to(&mut m);
             out.push(m);
             self.last[index] = Some(val);
         }
@@ -364,7 +364,7 @@ impl Edge {
             datatype: Some(def.datatype as u32),
             ..Default::default()
         };
-        set_value(&mut m, val);
+        val.write_to(&mut m);
         m
     }
 
@@ -384,20 +384,6 @@ impl Edge {
         self.counts.largest = self.counts.largest.max(payload.len());
         Publish { topic, payload }
     }
-}
-
-fn set_value(m: &mut Metric, val: &Val) {
-    m.value = match val {
-        Val::Null => {
-            m.is_null = Some(true);
-            None
-        }
-        Val::Bool(b) => Some(Value::Boolean(*b)),
-        Val::U32(u) => Some(Value::Int(*u)),
-        Val::I64(i) => Some(Value::Long(*i as u64)),
-        Val::F64(x) => Some(Value::Double(*x)),
-        Val::Text(t) => Some(Value::String(t.clone())),
-    };
 }
 
 #[cfg(test)]
