@@ -11,7 +11,7 @@ use std::io::{BufRead, BufReader, Write};
 use std::net::TcpStream;
 use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use common::{Reaper, picktwin, text};
 use serde_json::Value;
@@ -20,20 +20,14 @@ use serde_json::Value;
 mod fc16;
 #[path = "support/mosquitto.rs"]
 mod mosquitto;
+#[path = "support/wait.rs"]
+mod wait;
+#[path = "support/wire_watch.rs"]
+mod wire_watch;
+use wait::until;
 
 fn free_port() -> u16 {
     std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
-
-fn until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if cond() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(100));
-    }
-    cond()
 }
 
 /// A quiet simulator (no orders), its controllers' `NAME=HOST:PORT`.
@@ -215,7 +209,7 @@ fn a_python_sparkplug_host_sees_the_simulator_deaths_and_rebirths() {
     // Commands: a write, another node command and garbage are refused; a rebirth is obeyed.
     let demo = twin_model::Site::load(layout).unwrap();
     let target = &demo.modules[demo.module_at(0, 5).unwrap() as usize].location;
-    consumer.send(&format!("dcmd ptl-1 Modules/{target}/Quantity 9"));
+    consumer.send(&format!("dcmd ptl-1 9 Modules/{target}/Quantity"));
     consumer.send("ncmd Node Control/Reboot");
     consumer.send("garbage");
     consumer.send("rebirth");
@@ -316,5 +310,49 @@ fn pharma_dc_births_fit_and_equal_the_snapshot_module_by_module() {
     assert!(
         until(Duration::from_secs(5), || consumer.events("NDEATH").len() == 1),
         "a clean stop sends its NDEATH"
+    );
+}
+
+#[test]
+fn sparkplug_commands_put_no_write_on_the_modbus_wire() {
+    // The gateway polls through a proxy that records every request's function code while a
+    // Sparkplug host sends writes of every kind it can name, and rebirths.
+    let layout = "layouts/demo.ron";
+    let broker = mosquitto::Broker::start_on(free_port());
+    let (_sim, endpoints) = sim(layout, "127.0.0.1:0", 1);
+    let codes = wire_watch::Codes::default();
+    let via = wire_watch::proxy(endpoints[0].split_once('=').unwrap().1.to_owned(), codes.clone());
+    let log = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("spb-wire.log");
+    let mut consumer = Consumer::start(broker.port, "wire");
+    let _gw = Reaper(gateway(layout, broker.port, &[format!("ptl-1={via}")], &log));
+    assert!(
+        until(Duration::from_secs(20), || !consumer.events("DBIRTH").is_empty()),
+        "{}",
+        consumer.summary()
+    );
+    let demo = twin_model::Site::load(layout).unwrap();
+    for m in demo.modules.iter().take(20) {
+        for metric in ["Quantity", "Confirmed Quantity", "State"] {
+            consumer.send(&format!("dcmd ptl-1 7 Modules/{}/{metric}", m.location));
+        }
+    }
+    for other in ["Node Control/Reboot", "Node Control/Next Server", "Link/Errors"] {
+        consumer.send(&format!("ncmd {other}"));
+    }
+    consumer.send("rebirth");
+    assert!(
+        until(Duration::from_secs(10), || consumer.events("NBIRTH").len() == 2),
+        "{}",
+        consumer.summary()
+    );
+    std::thread::sleep(Duration::from_secs(2));
+    let codes = codes.lock().unwrap().clone();
+    let reads: u64 = [1u8, 2, 3, 4].iter().filter_map(|c| codes.get(c)).sum();
+    assert!(reads > 10, "the gateway polled through the proxy: {codes:?}");
+    assert!(codes.keys().all(|c| [1, 2, 3, 4].contains(c)), "only read codes on the wire: {codes:?}");
+    let refused = log_text(&log);
+    assert!(
+        refused.contains("refused: device command") && refused.contains("refused: node command"),
+        "{refused}"
     );
 }

@@ -6,9 +6,14 @@ the sequence numbers (NBIRTH 0, then one more per message, 0-255) and writes wha
 JSON to --out every 100 ms (atomically). Lines on stdin send commands as a SCADA would:
 
     rebirth                      NCMD Node Control/Rebirth = true
-    dcmd DEVICE METRIC VALUE     DCMD writing an unsigned 16-bit value (must be refused)
+    dcmd DEVICE VALUE METRIC     DCMD writing an unsigned 16-bit value (must be refused)
     ncmd METRIC                  NCMD with another boolean metric (must be refused)
+
+(metric names may contain spaces: they are the rest of the line)
     garbage                      8 bytes that are not a payload, on NCMD
+
+Start it before the gateway (or send `rebirth`): pysparkplug cannot decode data whose birth it
+has not seen, and its paho thread dies on the first such message.
 
 Used by tests/sparkplug.rs; `python3 tests/peers/sparkplug_consumer.py --port 1883 --group plant
 --edge north --out /tmp/spb.json` to watch a gateway by hand.
@@ -137,13 +142,14 @@ def main():
             client.publish(spb.Message(ncmd, spb.NCmd(now(), (metric,)), spb.QoS.AT_MOST_ONCE, False),
                            include_dtypes=True)
         elif words[0] == "ncmd":
-            metric = spb.Metric(timestamp=now(), name=words[1], datatype=spb.DataType.BOOLEAN, value=True)
+            metric = spb.Metric(timestamp=now(), name=" ".join(words[1:]), datatype=spb.DataType.BOOLEAN, value=True)
             client.publish(spb.Message(ncmd, spb.NCmd(now(), (metric,)), spb.QoS.AT_MOST_ONCE, False),
                            include_dtypes=True)
         elif words[0] == "dcmd":
             topic = spb.Topic(group_id=args.group, message_type=spb.MessageType.DCMD, edge_node_id=args.edge,
                               device_id=words[1])
-            metric = spb.Metric(timestamp=now(), name=words[2], datatype=spb.DataType.UINT16, value=int(words[3]))
+            name = " ".join(words[3:])
+            metric = spb.Metric(timestamp=now(), name=name, datatype=spb.DataType.UINT16, value=int(words[2]))
             client.publish(spb.Message(topic, spb.DCmd(now(), (metric,)), spb.QoS.AT_MOST_ONCE, False),
                            include_dtypes=True)
         elif words[0] == "garbage":

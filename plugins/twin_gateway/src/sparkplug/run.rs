@@ -106,7 +106,8 @@ pub async fn run(
     let (mut connected, mut ever_connected) = (false, false);
     let mut rebirth_asked = false;
     let mut last_births = Instant::now();
-    let mut refusals = Throttle { last: None, since: 0 };
+    // Logged per kind (node commands, device commands): a flood of one hides none of the other.
+    let mut refusals = [Throttle { last: None, since: 0 }, Throttle { last: None, since: 0 }];
     let mut tick = tokio::time::interval(options.publish_every);
     tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     let update = |f: &mut dyn FnMut(&mut SparkplugStats)| {
@@ -148,7 +149,8 @@ pub async fn run(
                         rebirth_asked = true;
                     }
                     Command::Refused(why) => {
-                        refusals.warn(&format!("Sparkplug command on {} refused: {why}", p.topic));
+                        let kind = usize::from(p.topic.contains("/DCMD/"));
+                        refusals[kind].warn(&format!("Sparkplug command on {} refused: {why}", p.topic));
                         update(&mut |s| s.last_refusal = Some(why.clone()));
                     }
                 },

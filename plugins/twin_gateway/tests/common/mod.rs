@@ -6,7 +6,7 @@ use std::collections::HashMap;
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use twin_gateway::{BrokerUrl, Connection, GatewayOptions, GatewayStats, Viewer, ViewerOptions};
 use twin_link::Link;
@@ -103,16 +103,9 @@ pub fn light(sim: &RunningSim, address: u16, quantity: u16, seq: u16) {
     c.write_registers(100 + 12 * address, &block, 123).unwrap();
 }
 
-pub fn until(limit: Duration, mut cond: impl FnMut() -> bool) -> bool {
-    let deadline = Instant::now() + limit;
-    while Instant::now() < deadline {
-        if cond() {
-            return true;
-        }
-        std::thread::sleep(Duration::from_millis(50));
-    }
-    cond()
-}
+#[path = "../../../../tests/support/wait.rs"]
+mod wait;
+pub use wait::until;
 
 pub fn viewer(site: &Arc<Site>, broker: &Broker) -> Viewer {
     Viewer::spawn(
