@@ -177,6 +177,12 @@ pub enum Command {
     /// through an MQTT broker for any number of viewers (`picktwin --source mqtt://...`).
     /// Headless; keeps polling while the broker is down. Never writes to a controller.
     Gateway(GatewayArgs),
+
+    /// Report on recorded shifts: lines, units and orders, lines per hour by zone and picker,
+    /// pick accuracy, order cycle times and late orders by priority, controller downtime, the
+    /// busiest hour; as CSV tables and an HTML page with plots. Exit code 3: nothing recorded in
+    /// the range.
+    Report(crate::report::ReportArgs),
 }
 
 /// TLS files for an `mqtts://` broker.

@@ -8,6 +8,7 @@ pub mod cli;
 pub mod gateway;
 pub mod record;
 pub mod replay;
+pub mod report;
 pub mod sim;
 pub mod snapshot;
 pub mod twin;
@@ -26,6 +27,7 @@ pub fn run(cli: Cli) -> ExitCode {
         Some(Command::Record(args)) => record::run(&args),
         Some(Command::Replay(args)) => replay::run(&args),
         Some(Command::Gateway(args)) => gateway::run(&args),
+        Some(Command::Report(args)) => report::run(&args),
     }
 }
 

@@ -1,0 +1,195 @@
+//! What a shift report is computed from, gathered from the link's messages in order (a
+//! recording played forward): every order line the order source reported done or short, the
+//! orders as the operations model keeps them (`twin_ops`, the overlay's own rules), presses on
+//! unlit modules, and how long each controller's data was not current.
+
+use std::collections::{HashMap, HashSet};
+
+use twin_link::{LinkMessage, NO_MODULE};
+use twin_model::codes::LineStatus;
+use twin_model::{ModuleIndex, Site};
+use twin_ops::{LinkFeeder, Ops, OpsConfig};
+
+/// One completed order line.
+#[derive(Debug, Clone, PartialEq)]
+pub struct LineFact {
+    /// Order id.
+    pub order: u32,
+    /// Line id in the order source.
+    pub line_id: u32,
+    /// Module (`NO_MODULE`: a location the layout does not know).
+    pub module: ModuleIndex,
+    /// Zone index (the module's, else the order's).
+    pub zone: Option<u16>,
+    /// Picker index of its order.
+    pub picker: Option<u16>,
+    /// Quantity asked.
+    pub asked: u16,
+    /// Quantity confirmed.
+    pub confirmed: u16,
+    /// Picked short.
+    pub short: bool,
+    /// Site clock when the source first reported it complete, seconds.
+    pub done_s: f64,
+}
+
+/// Gathers a report's facts from messages within `[from_s, to_s)` of the site clock.
+pub struct Collector {
+    site: Site,
+    /// The operations model, fed with every message (its clock, orders, alarms).
+    pub ops: Ops,
+    feeder: LinkFeeder,
+    from_s: f64,
+    to_s: f64,
+    /// Lines completed in the range, in completion order.
+    pub lines: Vec<LineFact>,
+    seen: HashSet<(u32, u32)>,
+    /// Presses on unlit modules in the range, summed over shifts (the model counts per shift).
+    mispicks: u32,
+    /// The model's count and shift start when last looked at.
+    last_mispicks: (f64, u32),
+    /// Seconds of the range each controller's data was not current.
+    pub downtime_s: Vec<f64>,
+    current: Vec<Option<(f64, bool)>>,
+    /// Messages skipped because they name something the layout does not have.
+    pub skipped: u64,
+}
+
+impl Collector {
+    /// A collector for `[from_s, to_s)` (site clock seconds since day 0's midnight).
+    pub fn new(site: &Site, from_s: f64, to_s: f64) -> Self {
+        let n = site.layout.controllers.len();
+        Self {
+            ops: Ops::new(OpsConfig::for_site(site)),
+            feeder: LinkFeeder::default(),
+            site: site.clone(),
+            from_s,
+            to_s,
+            lines: Vec::new(),
+            seen: HashSet::new(),
+            mispicks: 0,
+            last_mispicks: (f64::NAN, 0),
+            downtime_s: vec![0.0; n],
+            current: vec![None; n],
+            skipped: 0,
+        }
+    }
+
+    /// Whether the clock is inside the range.
+    pub fn in_range(&self) -> bool {
+        self.ops.started() && self.ops.now() >= self.from_s && self.ops.now() < self.to_s
+    }
+
+    /// Moves the clock to `clock_s` (recordings thin health reports: the clock between them
+    /// comes from the recording's clock index), as the replay does.
+    pub fn advance(&mut self, clock_s: f64, wall_ms: u64) {
+        if clock_s > self.ops.now() {
+            self.ops.advance(clock_s, wall_ms, self.feeder.counts());
+        }
+    }
+
+    /// Applies one message at wall time `wall_ms`.
+    pub fn feed(&mut self, msg: &LinkMessage, wall_ms: u64) {
+        self.feeder.feed(&mut self.ops, msg, wall_ms);
+        let now = self.ops.now();
+        let k = self.ops.kpis();
+        let (shift, seen) = self.last_mispicks;
+        let before = if k.shift_start_s == shift { seen } else { 0 };
+        if self.in_range() {
+            self.mispicks += k.mispicks.saturating_sub(before);
+        }
+        self.last_mispicks = (k.shift_start_s, k.mispicks.max(before));
+        match msg {
+            LinkMessage::Line { line, .. } => self.line(line, now),
+            LinkMessage::Health { controller, health } => {
+                let c = usize::from(*controller);
+                let Some(slot) = self.current.get_mut(c) else {
+                    self.skipped += 1;
+                    return;
+                };
+                let ok = health.is_fresh();
+                if let Some((since, was_ok)) = *slot
+                    && !was_ok
+                {
+                    self.downtime_s[c] += overlap(since, now, self.from_s, self.to_s);
+                }
+                *slot = Some((now, ok));
+            }
+            _ => {}
+        }
+    }
+
+    fn line(&mut self, line: &twin_link::OrderLine, now: f64) {
+        let status = LineStatus::from_code(line.status);
+        if !matches!(status, Some(LineStatus::Done | LineStatus::Short)) || !self.in_range() {
+            return;
+        }
+        if !self.seen.insert((line.order_id, line.line_id)) {
+            return;
+        }
+        let module = if (line.module as usize) < self.site.modules.len() { line.module } else { NO_MODULE };
+        let order = self.ops.orders.get(line.order_id);
+        let zone = (module != NO_MODULE)
+            .then(|| {
+                let p = self.site.modules[module as usize].position;
+                self.site.zone_at(p[0], p[1]).map(|z| z as u16)
+            })
+            .flatten()
+            .or_else(|| order.map(|o| o.zone));
+        self.lines.push(LineFact {
+            order: line.order_id,
+            line_id: line.line_id,
+            module,
+            zone,
+            picker: order.and_then(|o| o.picker),
+            asked: line.quantity,
+            confirmed: line.confirmed,
+            short: status == Some(LineStatus::Short) || line.confirmed < line.quantity,
+            done_s: now,
+        });
+    }
+
+    /// Ends the range at the clock reached: closes open downtime; lines whose order had no
+    /// picker yet when they completed get the picker the order ended with.
+    pub fn finish(&mut self) {
+        for l in self.lines.iter_mut().filter(|l| l.picker.is_none()) {
+            l.picker = self.ops.orders.get(l.order).and_then(|o| o.picker);
+        }
+        let now = self.ops.now().min(self.to_s);
+        for (c, slot) in self.current.iter().enumerate() {
+            if let Some((since, false)) = *slot {
+                self.downtime_s[c] += overlap(since, now, self.from_s, self.to_s);
+            }
+        }
+        self.ops.refresh();
+    }
+
+    /// Presses on unlit modules within the range.
+    pub fn mispicks(&self) -> u32 {
+        self.mispicks
+    }
+
+    /// The site.
+    pub fn site(&self) -> &Site {
+        &self.site
+    }
+
+    /// The range.
+    pub fn range(&self) -> (f64, f64) {
+        (self.from_s, self.to_s)
+    }
+}
+
+/// Seconds of `[a, b)` inside `[from, to)`.
+fn overlap(a: f64, b: f64, from: f64, to: f64) -> f64 {
+    (b.min(to) - a.max(from)).max(0.0)
+}
+
+/// Completed lines by module (for heat and velocity), counting each line once.
+pub fn picks_by_module(lines: &[LineFact]) -> HashMap<ModuleIndex, u32> {
+    let mut m = HashMap::new();
+    for l in lines.iter().filter(|l| l.module != NO_MODULE) {
+        *m.entry(l.module).or_insert(0) += 1;
+    }
+    m
+}

@@ -1,0 +1,196 @@
+//! The report's figures from the collected facts: totals, rates per zone and per picker, pick
+//! accuracy, order cycle times and late orders by priority, controller downtime, lines per hour.
+//! Definitions are docs/reports.md's; rates divide by the hours of the range the data covers.
+
+use twin_model::codes::OrderStatus;
+
+use crate::collect::Collector;
+
+/// Lines and rate of one zone or picker.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Rate {
+    /// Zone or picker name.
+    pub name: String,
+    /// Lines completed.
+    pub lines: u32,
+    /// Units confirmed.
+    pub units: u32,
+    /// Lines per hour over the hours covered.
+    pub per_h: f64,
+}
+
+/// Order cycle times and lateness of one priority.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Cycle {
+    /// `normal`, `express`, `emergency`.
+    pub priority: &'static str,
+    /// Orders released in the range and done.
+    pub done: u32,
+    /// Release to done, seconds: median.
+    pub p50_s: Option<f64>,
+    /// 90th percentile.
+    pub p90_s: Option<f64>,
+    /// Done orders past their service level, plus open ones already past it at the end.
+    pub late: u32,
+}
+
+/// A whole report.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Report {
+    /// Site name.
+    pub site: String,
+    /// Range, site clock seconds.
+    pub from_s: f64,
+    /// End of the range (exclusive).
+    pub to_s: f64,
+    /// Hours of the range the data covered (from the first to the last clock seen in it).
+    pub hours: f64,
+    /// Lines completed.
+    pub lines: u32,
+    /// Units confirmed.
+    pub units: u32,
+    /// Orders done in the range.
+    pub orders: u32,
+    /// Lines picked short.
+    pub short: u32,
+    /// Presses on unlit modules.
+    pub mispicks: u32,
+    /// Per zone (layout order; zones without lines included).
+    pub zones: Vec<Rate>,
+    /// Per picker with lines (roster order).
+    pub pickers: Vec<Rate>,
+    /// By priority.
+    pub cycles: Vec<Cycle>,
+    /// Seconds each controller's data was not current: name, seconds.
+    pub downtime: Vec<(String, f64)>,
+    /// Lines per clock hour of the day: (hour, lines), hours with data.
+    pub hourly: Vec<(u32, u32)>,
+}
+
+impl Report {
+    /// Short lines / lines (0 without lines).
+    pub fn short_rate(&self) -> f64 {
+        ratio(self.short, self.lines)
+    }
+
+    /// Mis-picks / lines.
+    pub fn mispick_rate(&self) -> f64 {
+        ratio(self.mispicks, self.lines)
+    }
+
+    /// The hour with most lines.
+    pub fn busiest_hour(&self) -> Option<(u32, u32)> {
+        self.hourly.iter().copied().max_by_key(|&(h, n)| (n, std::cmp::Reverse(h)))
+    }
+}
+
+fn ratio(a: u32, b: u32) -> f64 {
+    if b == 0 { 0.0 } else { f64::from(a) / f64::from(b) }
+}
+
+/// Nearest-rank percentile of sorted values.
+pub fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
+    if sorted.is_empty() {
+        return None;
+    }
+    let rank = (q * sorted.len() as f64).ceil().max(1.0) as usize;
+    Some(sorted[rank.min(sorted.len()) - 1])
+}
+
+/// The figures of what `c` collected; `hours` is the time the data covered.
+pub fn report(c: &Collector, hours: f64) -> Report {
+    let site = c.site();
+    let (from_s, to_s) = c.range();
+    let per_h = |n: u32| if hours > 0.0 { f64::from(n) / hours } else { 0.0 };
+    let mut zones: Vec<Rate> = site
+        .layout
+        .zones
+        .iter()
+        .map(|z| Rate { name: z.name.clone(), lines: 0, units: 0, per_h: 0.0 })
+        .collect();
+    let mut pickers: Vec<Rate> = site
+        .layout
+        .pickers
+        .iter()
+        .map(|p| Rate { name: p.name.clone(), lines: 0, units: 0, per_h: 0.0 })
+        .collect();
+    let mut hourly = std::collections::BTreeMap::<u32, u32>::new();
+    let (mut units, mut short) = (0u32, 0u32);
+    for l in &c.lines {
+        units += u32::from(l.confirmed);
+        short += u32::from(l.short);
+        for (table, k) in [(&mut zones, l.zone), (&mut pickers, l.picker)] {
+            if let Some(r) = k.and_then(|k| table.get_mut(usize::from(k))) {
+                r.lines += 1;
+                r.units += u32::from(l.confirmed);
+            }
+        }
+        *hourly.entry(((l.done_s / 3600.0).floor() as u32) % 24).or_default() += 1;
+    }
+    for r in zones.iter_mut().chain(pickers.iter_mut()) {
+        r.per_h = per_h(r.lines);
+    }
+    pickers.retain(|p| p.lines > 0);
+    let config = c.ops.config().kpi.clone();
+    let now = c.ops.now();
+    let mut cycles = Vec::new();
+    let mut orders = 0;
+    for (priority, name) in ["normal", "express", "emergency"].into_iter().enumerate() {
+        let sla = config.sla(priority as u16);
+        let mut times = Vec::new();
+        let mut late = 0;
+        for o in c.ops.orders.orders().iter().filter(|o| usize::from(o.priority.min(2)) == priority) {
+            let released = f64::from(o.release_s);
+            match o.done_s {
+                Some(done) if done >= from_s && done < to_s => {
+                    orders += 1;
+                    if released >= from_s {
+                        times.push(done - released);
+                    }
+                    late += u32::from(done - released > sla);
+                }
+                None if o.status != OrderStatus::Done && released < to_s && now - released > sla => late += 1,
+                _ => {}
+            }
+        }
+        times.sort_by(f64::total_cmp);
+        cycles.push(Cycle {
+            priority: name,
+            done: times.len() as u32,
+            p50_s: percentile(&times, 0.5),
+            p90_s: percentile(&times, 0.9),
+            late,
+        });
+    }
+    let downtime =
+        site.layout.controllers.iter().zip(&c.downtime_s).map(|(ctl, s)| (ctl.name.clone(), *s)).collect();
+    Report {
+        site: site.layout.name.clone(),
+        from_s,
+        to_s,
+        hours,
+        lines: c.lines.len() as u32,
+        units,
+        orders,
+        short,
+        mispicks: c.mispicks(),
+        zones,
+        pickers,
+        cycles,
+        downtime,
+        hourly: hourly.into_iter().collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn percentiles_are_nearest_rank() {
+        let v = [1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0, 9.0, 10.0];
+        assert_eq!((percentile(&v, 0.5), percentile(&v, 0.9)), (Some(5.0), Some(9.0)));
+        assert_eq!(percentile(&[7.0], 0.9), Some(7.0));
+        assert_eq!(percentile(&[], 0.5), None);
+    }
+}

@@ -1,0 +1,141 @@
+//! Shift reports for managers, from recordings: lines, units and orders; lines per hour per
+//! zone and per picker; pick accuracy; order cycle times and late orders by priority;
+//! controller downtime; the busiest hour. The recordings are played forward through the same
+//! operations model the overlay uses (`twin_ops`), so the report and the live KPIs agree.
+//! Output: CSV tables and a self-contained HTML page with SVG plots (docs/reports.md).
+
+pub mod collect;
+pub mod figures;
+pub mod write;
+
+use twin_link::LinkMessage;
+use twin_model::Site;
+use twin_record::Recording;
+
+pub use collect::{Collector, LineFact};
+pub use figures::{Report, report};
+
+/// What to report on: a range of the site clock.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub enum Range {
+    /// Everything recorded.
+    All,
+    /// `[from, to)` as clock times of the recording's first day (seconds since its midnight);
+    /// `to` ≤ `from` means the next day.
+    Clock(u32, u32),
+    /// The shift of the site's calendar that starts at this time of the first day.
+    Shift(u32),
+}
+
+/// Why no report came out.
+#[derive(Debug, thiserror::Error)]
+pub enum ReportError {
+    /// A recording could not be read (names the file and what is wrong).
+    #[error("{0}")]
+    Recording(String),
+    /// The recordings are of different layouts.
+    #[error("{0} records layout {1:?}, the first recording {2:?}: report on one site at a time")]
+    OtherSite(String, String, String),
+    /// The range holds no data.
+    #[error(
+        "nothing recorded between {0} and {1} (the recordings cover {2}–{3}): choose a range inside that, or no range for everything"
+    )]
+    Empty(String, String, String, String),
+}
+
+/// Plays `paths` (in the order given) and computes the report for `range`; `progress` gets the
+/// fraction done (by recorded time).
+pub fn from_recordings(
+    paths: &[String],
+    range: Range,
+    mut progress: impl FnMut(f64),
+) -> Result<(Report, Collector), ReportError> {
+    let mut recordings = Vec::new();
+    for p in paths {
+        let r = Recording::open(p, None, |_| {}).map_err(|e| ReportError::Recording(e.to_string()))?;
+        if let Some(first) = recordings.first()
+            && r.header.layout_id != first_id(first)
+        {
+            return Err(ReportError::OtherSite(p.clone(), r.header.layout_name.clone(), first_name(first)));
+        }
+        recordings.push(r);
+    }
+    let Some(first) = recordings.first() else {
+        return Err(ReportError::Recording("no recording given".to_owned()));
+    };
+    let site: Site = (*first.site).clone();
+    let first_clock = recordings.iter().find_map(|r| r.clock_at(0)).map_or(0.0, f64::from);
+    let last_clock =
+        recordings.iter().rev().find_map(|r| r.clock_at(r.duration_ms)).map_or(first_clock, f64::from);
+    let day = (first_clock / 86_400.0).floor() * 86_400.0;
+    let (from_s, to_s) = match range {
+        Range::All => (f64::NEG_INFINITY, f64::INFINITY),
+        Range::Clock(a, b) => {
+            let from = day + f64::from(a);
+            (from, if b > a { day + f64::from(b) } else { day + 86_400.0 + f64::from(b) })
+        }
+        Range::Shift(a) => {
+            let from = day + f64::from(a);
+            let starts = site.shifts.starts_s();
+            let next = starts
+                .iter()
+                .map(|&s| day + f64::from(s))
+                .chain(starts.iter().map(|&s| day + 86_400.0 + f64::from(s)));
+            (from, next.filter(|&t| t > from).fold(f64::INFINITY, f64::min))
+        }
+    };
+    let mut c = Collector::new(&site, from_s, to_s);
+    let total: u64 = recordings.iter().map(|r| r.duration_ms.max(1)).sum();
+    let mut done = 0u64;
+    let (mut seen_from, mut seen_to) = (f64::INFINITY, f64::NEG_INFINITY);
+    for r in &recordings {
+        let (state, mut cursor) = r.state_at(0).map_err(|e| ReportError::Recording(e.to_string()))?;
+        let start = r.header.started_wall_ms;
+        // The first keyframe's state, as messages (what the twin knew when recording began),
+        // health first so the clock is set before the lines already done are counted.
+        let mut first: Vec<LinkMessage> = state.messages().collect();
+        first.sort_by_key(|m| !matches!(m, LinkMessage::Health { .. }));
+        for m in &first {
+            c.feed(m, start);
+        }
+        let mut last_progress = 0u64;
+        r.advance(&mut cursor, r.duration_ms, |t, m: &LinkMessage| {
+            if let Some(clock) = r.clock_at(t) {
+                c.advance(f64::from(clock), start + t);
+            }
+            c.feed(m, start + t);
+            if c.in_range() {
+                seen_from = seen_from.min(c.ops.now());
+                seen_to = seen_to.max(c.ops.now());
+            }
+            if t >= last_progress + 60_000 {
+                last_progress = t;
+                progress((done + t) as f64 / total as f64);
+            }
+        })
+        .map_err(|e| ReportError::Recording(e.to_string()))?;
+        done += r.duration_ms.max(1);
+    }
+    progress(1.0);
+    c.finish();
+    if !seen_from.is_finite() {
+        let w = write::clock;
+        let (a, b) =
+            if from_s.is_finite() { (w(from_s), w(to_s)) } else { ("the start".into(), "the end".into()) };
+        return Err(ReportError::Empty(a, b, w(first_clock), w(last_clock)));
+    }
+    let hours = ((seen_to - seen_from) / 3600.0).max(0.0);
+    let mut r = report(&c, hours);
+    if !from_s.is_finite() {
+        (r.from_s, r.to_s) = (seen_from, seen_to);
+    }
+    Ok((r, c))
+}
+
+fn first_id(r: &Recording) -> String {
+    r.header.layout_id.clone()
+}
+
+fn first_name(r: &Recording) -> String {
+    r.header.layout_name.clone()
+}

@@ -1,0 +1,240 @@
+//! The report on disk: CSV tables for spreadsheets and one self-contained HTML page whose plots
+//! are SVG drawn by plotters (no scripts, no network: it opens from a USB stick).
+
+use std::fmt::Write as _;
+use std::path::Path;
+
+use plotters::prelude::*;
+
+use crate::collect::LineFact;
+use crate::figures::Report;
+
+/// A CSV field, quoted when it needs to be.
+fn field(s: &str) -> String {
+    if s.contains([',', '"', '\n']) { format!("\"{}\"", s.replace('"', "\"\"")) } else { s.to_owned() }
+}
+
+/// `HH:MM` of a site clock time (seconds since day 0's midnight; days beyond 0 as `+Nd`).
+pub fn clock(s: f64) -> String {
+    let s = s.max(0.0) as u64;
+    let (day, rest) = (s / 86_400, s % 86_400);
+    let hm = format!("{:02}:{:02}", rest / 3600, rest % 3600 / 60);
+    if day == 0 { hm } else { format!("{hm} +{day}d") }
+}
+
+fn opt(v: Option<f64>) -> String {
+    v.map_or(String::new(), |v| format!("{v:.0}"))
+}
+
+/// The CSV tables: name and content.
+pub fn csv_tables(r: &Report, lines: &[LineFact], site: &twin_model::Site) -> Vec<(&'static str, String)> {
+    let mut summary = String::from("figure,value\n");
+    for (k, v) in [
+        ("site", field(&r.site)),
+        ("from", clock(r.from_s)),
+        ("to", clock(r.to_s)),
+        ("hours", format!("{:.2}", r.hours)),
+        ("lines", r.lines.to_string()),
+        ("units", r.units.to_string()),
+        ("orders", r.orders.to_string()),
+        ("short_lines", r.short.to_string()),
+        ("short_rate", format!("{:.4}", r.short_rate())),
+        ("mispicks", r.mispicks.to_string()),
+        ("mispick_rate", format!("{:.4}", r.mispick_rate())),
+        ("lines_per_h", format!("{:.1}", if r.hours > 0.0 { f64::from(r.lines) / r.hours } else { 0.0 })),
+        ("busiest_hour", r.busiest_hour().map_or(String::new(), |(h, n)| format!("{h:02}:00 ({n} lines)"))),
+    ] {
+        let _ = writeln!(summary, "{k},{v}");
+    }
+    let rates = |rows: &[crate::figures::Rate], what: &str| {
+        let mut s = format!("{what},lines,units,lines_per_h\n");
+        for z in rows {
+            let _ = writeln!(s, "{},{},{},{:.1}", field(&z.name), z.lines, z.units, z.per_h);
+        }
+        s
+    };
+    let mut cycles = String::from("priority,orders_done,cycle_p50_s,cycle_p90_s,late\n");
+    for c in &r.cycles {
+        let _ = writeln!(cycles, "{},{},{},{},{}", c.priority, c.done, opt(c.p50_s), opt(c.p90_s), c.late);
+    }
+    let mut downtime = String::from("controller,seconds_not_current\n");
+    for (n, s) in &r.downtime {
+        let _ = writeln!(downtime, "{},{s:.0}", field(n));
+    }
+    let mut hours = String::from("hour,lines\n");
+    for (h, n) in &r.hourly {
+        let _ = writeln!(hours, "{h:02}:00,{n}");
+    }
+    let mut rows = String::from("order,line,module,location,zone,picker,asked,confirmed,short,done\n");
+    for l in lines {
+        let m = site.modules.get(l.module as usize);
+        let zone = l.zone.and_then(|z| site.layout.zones.get(usize::from(z))).map_or("", |z| z.name.as_str());
+        let picker =
+            l.picker.and_then(|p| site.layout.pickers.get(usize::from(p))).map_or("", |p| p.id.as_str());
+        let _ = writeln!(
+            rows,
+            "{},{},{},{},{},{},{},{},{},{}",
+            l.order,
+            l.line_id,
+            m.map_or(String::new(), |m| m.id.0.to_string()),
+            field(m.map_or("", |m| &m.location)),
+            field(zone),
+            field(picker),
+            l.asked,
+            l.confirmed,
+            u8::from(l.short),
+            clock(l.done_s)
+        );
+    }
+    vec![
+        ("summary.csv", summary),
+        ("zones.csv", rates(&r.zones, "zone")),
+        ("pickers.csv", rates(&r.pickers, "picker")),
+        ("cycles.csv", cycles),
+        ("downtime.csv", downtime),
+        ("hours.csv", hours),
+        ("lines.csv", rows),
+    ]
+}
+
+/// A bar chart as SVG text.
+fn bars(title: &str, bars: &[(String, f64)], y_label: &str) -> String {
+    let mut svg = String::new();
+    {
+        let width = (120 + 48 * bars.len() as u32).clamp(480, 1100);
+        let root = SVGBackend::with_string(&mut svg, (width, 300)).into_drawing_area();
+        let _ = root.fill(&WHITE);
+        let top = bars.iter().map(|b| b.1).fold(1.0, f64::max) * 1.1;
+        let n = bars.len().max(1) as u32;
+        let chart = ChartBuilder::on(&root)
+            .caption(title, ("sans-serif", 18))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(56)
+            .build_cartesian_2d((0u32..n).into_segmented(), 0.0..top);
+        if let Ok(mut chart) = chart {
+            let names: Vec<String> = bars.iter().map(|b| b.0.clone()).collect();
+            let _ = chart
+                .configure_mesh()
+                .disable_x_mesh()
+                .y_desc(y_label)
+                .x_labels(bars.len().max(1))
+                .x_label_formatter(&|v| match v {
+                    SegmentValue::CenterOf(i) => names.get(*i as usize).cloned().unwrap_or_default(),
+                    _ => String::new(),
+                })
+                .draw();
+            let style = RGBColor(0x2e, 0x7d, 0x32).filled();
+            let _ = chart.draw_series(bars.iter().enumerate().map(|(i, b)| {
+                let x0 = SegmentValue::Exact(i as u32);
+                let x1 = SegmentValue::Exact(i as u32 + 1);
+                let mut r = Rectangle::new([(x0, 0.0), (x1, b.1)], style);
+                r.set_margin(0, 0, 6, 6);
+                r
+            }));
+        }
+        let _ = root.present();
+    }
+    svg
+}
+
+fn esc(s: &str) -> String {
+    s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
+}
+
+/// The HTML page.
+pub fn html(r: &Report) -> String {
+    let mut h = String::new();
+    let _ = write!(
+        h,
+        "<!doctype html><html><head><meta charset=\"utf-8\"><title>{site} {from}–{to}</title>\
+         <style>body{{font-family:sans-serif;margin:2em;max-width:1150px}}table{{border-collapse:collapse;margin:1em 0}}\
+         td,th{{border:1px solid #ccc;padding:4px 10px;text-align:right}}th{{background:#eee}}td:first-child{{text-align:left}}</style>\
+         </head><body><h1>{site}: {from}–{to}</h1><p>{hours:.2} h of data · generated by picktwin report</p>",
+        site = esc(&r.site),
+        from = clock(r.from_s),
+        to = clock(r.to_s),
+        hours = r.hours
+    );
+    let per_h = if r.hours > 0.0 { f64::from(r.lines) / r.hours } else { 0.0 };
+    let _ = write!(
+        h,
+        "<table><tr><th>lines</th><th>units</th><th>orders</th><th>lines/h</th><th>short</th><th>mis-picks</th><th>busiest hour</th></tr>\
+         <tr><td>{}</td><td>{}</td><td>{}</td><td>{per_h:.1}</td><td>{} ({:.1} %)</td><td>{} ({:.1} %)</td><td>{}</td></tr></table>",
+        r.lines,
+        r.units,
+        r.orders,
+        r.short,
+        100.0 * r.short_rate(),
+        r.mispicks,
+        100.0 * r.mispick_rate(),
+        r.busiest_hour().map_or("–".to_owned(), |(h, n)| format!("{h:02}:00 ({n} lines)"))
+    );
+    let hourly: Vec<(String, f64)> =
+        r.hourly.iter().map(|(hr, n)| (format!("{hr:02}"), f64::from(*n))).collect();
+    h.push_str(&bars("Lines per hour of the day", &hourly, "lines"));
+    let zones: Vec<(String, f64)> = r.zones.iter().map(|z| (z.name.clone(), z.per_h)).collect();
+    h.push_str(&bars("Lines per hour by zone", &zones, "lines/h"));
+    let pickers: Vec<(String, f64)> = r.pickers.iter().map(|p| (p.name.clone(), p.per_h)).collect();
+    h.push_str(&bars("Lines per hour by picker", &pickers, "lines/h"));
+    h.push_str("<h2>Orders by priority</h2><table><tr><th>priority</th><th>done</th><th>cycle p50</th><th>cycle p90</th><th>late</th></tr>");
+    let min = |v: Option<f64>| v.map_or("–".to_owned(), |s| format!("{:.1} min", s / 60.0));
+    for c in &r.cycles {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{}</td><td>{}</td></tr>",
+            c.priority,
+            c.done,
+            min(c.p50_s),
+            min(c.p90_s),
+            c.late
+        );
+    }
+    h.push_str(
+        "</table><h2>Controllers: time not current</h2><table><tr><th>controller</th><th>minutes</th></tr>",
+    );
+    for (n, s) in &r.downtime {
+        let _ = write!(h, "<tr><td>{}</td><td>{:.1}</td></tr>", esc(n), s / 60.0);
+    }
+    h.push_str(
+        "</table><p>Tables as CSV beside this page. Definitions: docs/reports.md.</p></body></html>\n",
+    );
+    h
+}
+
+/// Writes the CSV tables and `report.html` into `dir` (created); the files written.
+pub fn write_all(
+    dir: &Path,
+    r: &Report,
+    lines: &[LineFact],
+    site: &twin_model::Site,
+) -> Result<Vec<std::path::PathBuf>, String> {
+    std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
+    let mut out = Vec::new();
+    let mut files = csv_tables(r, lines, site);
+    files.push(("report.html", html(r)));
+    for (name, text) in files {
+        let path = dir.join(name);
+        std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+        out.push(path);
+    }
+    Ok(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn fields_and_clock_times_are_written_plainly() {
+        assert_eq!(field("A1, left"), "\"A1, left\"");
+        assert_eq!(field("say \"hi\""), "\"say \"\"hi\"\"\"");
+        assert_eq!(field("FAST"), "FAST");
+        assert_eq!(
+            (clock(6.0 * 3600.0), clock(86_400.0 + 90.0)),
+            ("06:00".to_owned(), "00:01 +1d".to_owned())
+        );
+        let svg = bars("t", &[("06".into(), 3.0), ("07".into(), 5.0)], "lines");
+        assert!(svg.starts_with("<svg") && svg.contains("<rect"), "{}", &svg[..svg.len().min(200)]);
+    }
+}
