@@ -66,10 +66,13 @@ pub fn run(args: &ReportArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    match twin_report::write::write_all(&args.out, &report, &collector.lines, collector.site()) {
+    let site = collector.site();
+    let slotting =
+        twin_report::slotting::analyse(site, &collector.lines, &twin_report::slotting::Router::new(site), 20);
+    match twin_report::write::write_all(&args.out, &report, &collector.lines, &slotting, site) {
         Ok(files) => {
             println!(
-                "{}: {}–{}, {} lines, {} units, {} orders, {} short, {} mis-picks; {} files in {} (open report.html)",
+                "{}: {}–{}, {} lines, {} units, {} orders, {} short, {} mis-picks; re-slotting {} swaps would save {:.0} of {:.0} m walked; {} files in {} (open report.html)",
                 report.site,
                 twin_report::write::clock(report.from_s),
                 twin_report::write::clock(report.to_s),
@@ -78,6 +81,9 @@ pub fn run(args: &ReportArgs) -> ExitCode {
                 report.orders,
                 report.short,
                 report.mispicks,
+                slotting.swaps.len(),
+                slotting.walked_m - slotting.after_m,
+                slotting.walked_m,
                 files.len(),
                 args.out.display()
             );

@@ -90,6 +90,12 @@ fn a_recorded_shift_reports_exactly_what_the_simulator_did() {
     assert!(t[0].parse::<u32>().unwrap() > 20, "a busy enough floor: {truth}");
     let html = std::fs::read_to_string(rep.join("report.html")).unwrap();
     assert!(html.contains("<svg") && html.contains("Lines per hour by zone"), "plots in the page");
+    assert!(html.contains("Where the walking goes"), "the re-slotting section");
+    let pickers = std::fs::read_to_string(rep.join("pickers.csv")).unwrap();
+    assert!(pickers.starts_with("picker,lines,units,lines_per_h,walked_m,m_per_line"), "{pickers}");
+    let slots = std::fs::read_to_string(rep.join("slotting.csv")).unwrap();
+    let picked: u32 = slots.lines().skip(1).filter_map(|l| l.split(',').nth(2)?.parse::<u32>().ok()).sum();
+    assert_eq!(picked, t[0].parse::<u32>().unwrap(), "the velocity table counts every line once");
     let lines = std::fs::read_to_string(rep.join("lines.csv")).unwrap();
     assert_eq!(lines.lines().count() as u32 - 1, t[0].parse::<u32>().unwrap(), "one row per line");
 

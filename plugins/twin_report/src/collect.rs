@@ -51,9 +51,18 @@ pub struct Collector {
     /// Seconds of the range each controller's data was not current.
     pub downtime_s: Vec<f64>,
     current: Vec<Option<(f64, bool)>>,
+    /// Metres each picker walked in the range (roster order), from its positions.
+    pub walked_m: Vec<f64>,
+    last_pos: Vec<Option<[f32; 2]>>,
+    /// The last picker each order was seen with (sources clear it when the order is done).
+    pickers: HashMap<u32, u16>,
     /// Messages skipped because they name something the layout does not have.
     pub skipped: u64,
 }
+
+/// A position change longer than this is a jump (a picker seen again after a gap, a source
+/// switching), not walking.
+const MAX_STEP_M: f32 = 25.0;
 
 impl Collector {
     /// A collector for `[from_s, to_s)` (site clock seconds since day 0's midnight).
@@ -71,6 +80,9 @@ impl Collector {
             last_mispicks: (f64::NAN, 0),
             downtime_s: vec![0.0; n],
             current: vec![None; n],
+            walked_m: vec![0.0; site.layout.pickers.len()],
+            last_pos: vec![None; site.layout.pickers.len()],
+            pickers: HashMap::new(),
             skipped: 0,
         }
     }
@@ -101,6 +113,33 @@ impl Collector {
         self.last_mispicks = (k.shift_start_s, k.mispicks.max(before));
         match msg {
             LinkMessage::Line { line, .. } => self.line(line, now),
+            LinkMessage::Order { order, .. }
+                if usize::from(order.picker) < self.site.layout.pickers.len() && order.order_id != 0 =>
+            {
+                self.pickers.insert(order.order_id, order.picker);
+            }
+            LinkMessage::Picker { picker, reading } => {
+                let p = usize::from(*picker);
+                let Some(last) = self.last_pos.get_mut(p) else {
+                    self.skipped += 1;
+                    return;
+                };
+                let at = [f32::from(reading.x_cm) / 100.0, f32::from(reading.y_cm) / 100.0];
+                if reading.stale {
+                    *last = None;
+                    return;
+                }
+                if let Some(prev) = *last
+                    && self.from_s <= now
+                    && now < self.to_s
+                {
+                    let step = ((at[0] - prev[0]).powi(2) + (at[1] - prev[1]).powi(2)).sqrt();
+                    if step <= MAX_STEP_M {
+                        self.walked_m[p] += f64::from(step);
+                    }
+                }
+                *last = Some(at);
+            }
             LinkMessage::Health { controller, health } => {
                 let c = usize::from(*controller);
                 let Some(slot) = self.current.get_mut(c) else {
@@ -141,7 +180,7 @@ impl Collector {
             line_id: line.line_id,
             module,
             zone,
-            picker: order.and_then(|o| o.picker),
+            picker: order.and_then(|o| o.picker).or_else(|| self.pickers.get(&line.order_id).copied()),
             asked: line.quantity,
             confirmed: line.confirmed,
             short: status == Some(LineStatus::Short) || line.confirmed < line.quantity,
@@ -150,10 +189,14 @@ impl Collector {
     }
 
     /// Ends the range at the clock reached: closes open downtime; lines whose order had no
-    /// picker yet when they completed get the picker the order ended with.
+    /// picker yet when they completed get the last picker their order was seen with.
     pub fn finish(&mut self) {
         for l in self.lines.iter_mut().filter(|l| l.picker.is_none()) {
-            l.picker = self.ops.orders.get(l.order).and_then(|o| o.picker);
+            l.picker = self
+                .pickers
+                .get(&l.order)
+                .copied()
+                .or_else(|| self.ops.orders.get(l.order).and_then(|o| o.picker));
         }
         let now = self.ops.now().min(self.to_s);
         for (c, slot) in self.current.iter().enumerate() {

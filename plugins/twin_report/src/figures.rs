@@ -17,6 +17,8 @@ pub struct Rate {
     pub units: u32,
     /// Lines per hour over the hours covered.
     pub per_h: f64,
+    /// Metres walked (pickers, from their positions; None for zones).
+    pub walked_m: Option<f64>,
 }
 
 /// Order cycle times and lateness of one priority.
@@ -106,13 +108,14 @@ pub fn report(c: &Collector, hours: f64) -> Report {
         .layout
         .zones
         .iter()
-        .map(|z| Rate { name: z.name.clone(), lines: 0, units: 0, per_h: 0.0 })
+        .map(|z| Rate { name: z.name.clone(), lines: 0, units: 0, per_h: 0.0, walked_m: None })
         .collect();
     let mut pickers: Vec<Rate> = site
         .layout
         .pickers
         .iter()
-        .map(|p| Rate { name: p.name.clone(), lines: 0, units: 0, per_h: 0.0 })
+        .zip(&c.walked_m)
+        .map(|(p, w)| Rate { name: p.name.clone(), lines: 0, units: 0, per_h: 0.0, walked_m: Some(*w) })
         .collect();
     let mut hourly = std::collections::BTreeMap::<u32, u32>::new();
     let (mut units, mut short) = (0u32, 0u32);
@@ -130,7 +133,7 @@ pub fn report(c: &Collector, hours: f64) -> Report {
     for r in zones.iter_mut().chain(pickers.iter_mut()) {
         r.per_h = per_h(r.lines);
     }
-    pickers.retain(|p| p.lines > 0);
+    pickers.retain(|p| p.lines > 0 || p.walked_m.is_some_and(|w| w > 0.0));
     let config = c.ops.config().kpi.clone();
     let now = c.ops.now();
     let mut cycles = Vec::new();

@@ -6,6 +6,7 @@
 
 pub mod collect;
 pub mod figures;
+pub mod slotting;
 pub mod write;
 
 use twin_link::LinkMessage;

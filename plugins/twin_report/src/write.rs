@@ -8,6 +8,7 @@ use plotters::prelude::*;
 
 use crate::collect::LineFact;
 use crate::figures::Report;
+use crate::slotting::{Class, Slotting};
 
 /// A CSV field, quoted when it needs to be.
 fn field(s: &str) -> String {
@@ -47,9 +48,16 @@ pub fn csv_tables(r: &Report, lines: &[LineFact], site: &twin_model::Site) -> Ve
         let _ = writeln!(summary, "{k},{v}");
     }
     let rates = |rows: &[crate::figures::Rate], what: &str| {
-        let mut s = format!("{what},lines,units,lines_per_h\n");
+        let walking = rows.iter().any(|r| r.walked_m.is_some());
+        let mut s =
+            format!("{what},lines,units,lines_per_h{}\n", if walking { ",walked_m,m_per_line" } else { "" });
         for z in rows {
-            let _ = writeln!(s, "{},{},{},{:.1}", field(&z.name), z.lines, z.units, z.per_h);
+            let _ = write!(s, "{},{},{},{:.1}", field(&z.name), z.lines, z.units, z.per_h);
+            if let Some(w) = z.walked_m {
+                let per = if z.lines > 0 { format!("{:.1}", w / f64::from(z.lines)) } else { String::new() };
+                let _ = write!(s, ",{w:.0},{per}");
+            }
+            s.push('\n');
         }
         s
     };
@@ -202,17 +210,87 @@ pub fn html(r: &Report) -> String {
     h
 }
 
+/// The re-slotting tables: every picked module with its class and distance, the swaps.
+pub fn slotting_tables(a: &Slotting, site: &twin_model::Site) -> Vec<(&'static str, String)> {
+    let loc = |m: u32| site.modules.get(m as usize).map_or(String::new(), |m| field(&m.location));
+    let mut slots = String::from("module,location,picks,class,round_trip_m\n");
+    for s in a.slots.iter().filter(|s| s.picks > 0) {
+        let _ = writeln!(
+            slots,
+            "{},{},{},{:?},{:.1}",
+            site.modules[s.module as usize].id.0,
+            loc(s.module),
+            s.picks,
+            s.class,
+            s.distance_m
+        );
+    }
+    let mut swaps = String::from("step,move_from,move_to,walking_saved_m_so_far\n");
+    for (k, w) in a.swaps.iter().enumerate() {
+        let _ = writeln!(swaps, "{},{},{},{:.0}", k + 1, loc(w.fast), loc(w.near), w.saved_m);
+    }
+    vec![("slotting.csv", slots), ("swaps.csv", swaps)]
+}
+
+/// The page's re-slotting section.
+fn slotting_html(a: &Slotting, site: &twin_model::Site) -> String {
+    let mut h = String::from("<h2>Where the walking goes</h2>");
+    let picks: u32 = a.slots.iter().map(|s| s.picks).sum();
+    h.push_str(
+        "<table><tr><th>class</th><th>modules</th><th>share of picks</th><th>mean round trip</th></tr>",
+    );
+    for class in [Class::A, Class::B, Class::C] {
+        let of: Vec<&crate::slotting::Slot> = a.slots.iter().filter(|s| s.class == class).collect();
+        let p: u32 = of.iter().map(|s| s.picks).sum();
+        let mean = of.iter().map(|s| f64::from(s.distance_m)).sum::<f64>() / of.len().max(1) as f64;
+        let _ = write!(
+            h,
+            "<tr><td>{class:?}</td><td>{}</td><td>{:.0} %</td><td>{mean:.1} m</td></tr>",
+            of.len(),
+            100.0 * f64::from(p) / f64::from(picks.max(1))
+        );
+    }
+    let saved = a.walked_m - a.after_m;
+    let _ = write!(
+        h,
+        "</table><p>{} orders walked {:.1} km as slotted; with the {} swaps below {:.1} km: <b>{:.1} km ({:.0} %) less</b> over this range.</p>",
+        a.orders,
+        a.walked_m / 1000.0,
+        a.swaps.len(),
+        a.after_m / 1000.0,
+        saved / 1000.0,
+        100.0 * saved / a.walked_m.max(1e-9)
+    );
+    h.push_str("<table><tr><th>step</th><th>move the articles at</th><th>to</th><th>saved so far</th></tr>");
+    let loc = |m: u32| site.modules.get(m as usize).map_or(String::new(), |m| esc(&m.location));
+    for (k, w) in a.swaps.iter().enumerate() {
+        let _ = write!(
+            h,
+            "<tr><td>{}</td><td>{}</td><td>{}</td><td>{:.0} m</td></tr>",
+            k + 1,
+            loc(w.fast),
+            loc(w.near),
+            w.saved_m
+        );
+    }
+    h.push_str("</table><p>Estimated by replaying this range's orders through the simulator's walking paths; assumptions in docs/reports.md.</p>");
+    h
+}
+
 /// Writes the CSV tables and `report.html` into `dir` (created); the files written.
 pub fn write_all(
     dir: &Path,
     r: &Report,
     lines: &[LineFact],
+    slotting: &Slotting,
     site: &twin_model::Site,
 ) -> Result<Vec<std::path::PathBuf>, String> {
     std::fs::create_dir_all(dir).map_err(|e| format!("cannot create {}: {e}", dir.display()))?;
     let mut out = Vec::new();
     let mut files = csv_tables(r, lines, site);
-    files.push(("report.html", html(r)));
+    files.extend(slotting_tables(slotting, site));
+    let page = html(r).replace("</body></html>", &format!("{}</body></html>", slotting_html(slotting, site)));
+    files.push(("report.html", page));
     for (name, text) in files {
         let path = dir.join(name);
         std::fs::write(&path, text).map_err(|e| format!("cannot write {}: {e}", path.display()))?;

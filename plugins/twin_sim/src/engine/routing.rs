@@ -62,6 +62,37 @@ impl Engine {
         }
     }
 
+    /// Metres walked along the simulator's paths from `from` (free floor) to each module's
+    /// stand point in turn and back to `from`: what a picker walks for an order whose lines are
+    /// at `modules`, starting and ending at a station.
+    pub fn tour_m(&self, from: [f32; 2], modules: &[ModuleIndex]) -> f32 {
+        let (mut at, mut aisle, mut total) = (from, None, 0.0);
+        let mut walk =
+            |to: [f32; 2], to_aisle: Option<usize>, at: &mut [f32; 2], aisle: &mut Option<usize>| {
+                for p in self.route(*at, *aisle, to, to_aisle) {
+                    total += (p[0] - at[0]).abs() + (p[1] - at[1]).abs();
+                    *at = p;
+                }
+                *aisle = to_aisle;
+            };
+        for &m in modules.iter().filter(|&&m| (m as usize) < self.site.modules.len()) {
+            let (to, to_aisle) = self.stand_point(m);
+            walk(to, to_aisle, &mut at, &mut aisle);
+        }
+        walk(from, None, &mut at, &mut aisle);
+        total
+    }
+
+    /// The centres of the layout's packing stations (where orders start and end).
+    pub fn pack_points(&self) -> Vec<[f32; 2]> {
+        use twin_model::layout::StationKind;
+        let centre = |a: twin_model::layout::Rect| [a.x + a.width / 2.0, a.y + a.depth / 2.0];
+        let stations = &self.site.layout.stations;
+        let pack: Vec<[f32; 2]> =
+            stations.iter().filter(|s| s.kind == StationKind::Pack).map(|s| centre(s.area)).collect();
+        if pack.is_empty() { stations.iter().map(|s| centre(s.area)).collect() } else { pack }
+    }
+
     pub(super) fn station_point(&self, picker: usize) -> [f32; 2] {
         let p = &self.pickers[picker];
         p.station.map_or(p.pos, |s| {
