@@ -105,6 +105,11 @@ pub struct TwinArgs {
     #[arg(long, hide = true)]
     pub no_beacons: bool,
 
+    /// Start with the pick heatmap on: `hour` (picks in the last hour) or `shift` (this shift);
+    /// the top bar's Heat switch changes it.
+    #[arg(long, value_name = "WINDOW", value_parser = parse_heat)]
+    pub heat: Option<twin_overlay::ops::HeatWindow>,
+
     /// How far the wall display's readers stand, metres.
     #[arg(long, value_name = "METRES", default_value_t = 5.0, value_parser = parse_distance)]
     pub viewing_distance: f32,
@@ -115,6 +120,15 @@ fn parse_start(s: &str) -> Result<u64, String> {
     twin_model::shifts::parse_hhmm(s)
         .map(|sec| u64::from(sec) * 1000)
         .ok_or_else(|| format!("{s:?}: write the start as HH:MM from 00:00 to 23:59, e.g. 09:00"))
+}
+
+/// `hour` or `shift`: which picks the heatmap counts.
+pub fn parse_heat(s: &str) -> Result<twin_overlay::ops::HeatWindow, String> {
+    match s {
+        "hour" => Ok(twin_overlay::ops::HeatWindow::LastHour),
+        "shift" => Ok(twin_overlay::ops::HeatWindow::Shift),
+        _ => Err(format!("{s:?}: write hour (picks in the last hour) or shift (this shift)")),
+    }
 }
 
 fn parse_inches(s: &str) -> Result<f32, String> {
@@ -331,6 +345,10 @@ pub struct ReplayArgs {
     /// Window size in pixels.
     #[arg(long, value_name = "WxH", default_value = "1600x900", value_parser = parse_size)]
     pub size: (u32, u32),
+
+    /// Start with the pick heatmap on: `hour` or `shift` (of the replayed clock).
+    #[arg(long, value_name = "WINDOW", value_parser = parse_heat)]
+    pub heat: Option<twin_overlay::ops::HeatWindow>,
 }
 
 /// Arguments of `picktwin snapshot`.

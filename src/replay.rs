@@ -71,6 +71,7 @@ pub fn run(args: &ReplayArgs) -> ExitCode {
         size: args.size,
         source: format!("replay {}", file_name(&args.recording)),
         replay: true,
+        heat: args.heat,
         ..ViewOptions::default()
     };
     let mut app = twin_app::window_app(site, rx, &options);
@@ -115,6 +116,7 @@ fn open_in_window(
         size: args.size,
         source: format!("replay {}", file_name(&args.recording)),
         replay: true,
+        heat: args.heat,
         ..ViewOptions::default()
     };
     let mut app = twin_app::window_app(site, rx, &options);

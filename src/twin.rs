@@ -128,6 +128,7 @@ fn window_app(args: &TwinArgs, site: Arc<twin_model::Site>, view: ViewReceiver) 
         beacons: !args.no_beacons,
         source: source_label(args),
         replay: false,
+        heat: args.heat,
     };
     twin_app::window_app(site, view, &options)
 }

@@ -45,6 +45,8 @@ pub struct ViewOptions {
     pub source: String,
     /// A replay feeds the overlay's model itself (the live tracker stays off).
     pub replay: bool,
+    /// The pick heatmap at start (None: off).
+    pub heat: Option<twin_overlay::ops::HeatWindow>,
 }
 
 impl Default for ViewOptions {
@@ -62,6 +64,7 @@ impl Default for ViewOptions {
             beacons: true,
             source: String::new(),
             replay: false,
+            heat: None,
         }
     }
 }
@@ -110,6 +113,7 @@ pub fn window_app(site: Arc<Site>, view: ViewReceiver, options: &ViewOptions) ->
             config: OpsConfig::for_site(&site),
             source: options.source.clone(),
             external_feed: options.replay,
+            heat: options.heat,
         },
         ShellPlugin,
     ))

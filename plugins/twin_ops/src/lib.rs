@@ -7,6 +7,7 @@
 pub mod alarms;
 pub mod feed;
 pub mod fresh;
+pub mod heat;
 pub mod kpi;
 mod link_health;
 pub mod orders;
@@ -22,6 +23,7 @@ use twin_model::codes::{ModuleState, fault};
 pub use alarms::{Alarm, AlarmKind, AlarmLog, Place, Severity};
 pub use feed::LinkFeeder;
 pub use fresh::{FeedAge, Freshness, Judge, freshness, is_current, is_stale};
+pub use heat::{HeatWindow, heat_counts, heat_levels};
 pub use kpi::{KpiConfig, KpiPoint, KpiSnapshot, KpiTracker, PickerCounts, PickerRate};
 pub use link_health::missing_names;
 pub use orders::{OrderBook, OrderRecord, QueueView, SortKey};

@@ -111,6 +111,7 @@ fn time_frames(site: &Site, ops: &Ops, kiosk: bool, panels: Panels) -> (f64, f64
                 wall_ms: 2_000,
                 recording: None,
                 fresh: &fresh,
+                heat: None,
             };
             std::hint::black_box(ui::draw(ui, &frame, &mut state));
         });

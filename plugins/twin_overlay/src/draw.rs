@@ -94,6 +94,7 @@ struct SceneData<'w, 's> {
     module_entities: Res<'w, ModuleEntities>,
     picker_entities: Res<'w, PickerEntities>,
     feed: Res<'w, OverlayFeed>,
+    heat: Res<'w, crate::heat::HeatCounts>,
 }
 
 #[expect(clippy::too_many_arguments, reason = "a system's parameters are its data access")]
@@ -146,6 +147,7 @@ fn draw_overlay(
         wall_ms,
         recording: Some(&*recording),
         fresh: &fresh,
+        heat: data.heat.0.window.is_some().then_some(&data.heat.0),
     };
     let mut root = egui::Ui::new(
         ctx.clone(),

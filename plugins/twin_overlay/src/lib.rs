@@ -6,6 +6,7 @@
 //! model from the link every frame and turns the user's clicks into scene messages.
 
 mod draw;
+pub mod heat;
 /// The operations model, its own crate (no rendering) so the gateway computes the same KPIs.
 pub use twin_ops as ops;
 mod track;
@@ -31,12 +32,16 @@ pub struct OverlayPlugin {
     pub source: String,
     /// Something else feeds the model (a replay): the live tracker stays off.
     pub external_feed: bool,
+    /// The pick heatmap at start (None: off; the top bar switches it).
+    pub heat: Option<ops::HeatWindow>,
 }
 
 impl Plugin for OverlayPlugin {
     fn build(&self, app: &mut App) {
         app.insert_resource(OpsModel(Ops::new(self.config.clone())))
-            .insert_resource(OverlayUi { state: UiState::new(self.kiosk).on_wall(self.wall) })
+            .insert_resource(OverlayUi {
+                state: UiState::new(self.kiosk).on_wall(self.wall).with_heat(self.heat),
+            })
             .insert_resource(OverlaySource(self.source.clone()))
             .init_resource::<OverlayStats>()
             .init_resource::<OverlayWallClock>()
@@ -50,6 +55,7 @@ impl Plugin for OverlayPlugin {
         }
         draw::plugin(app);
         zones::plugin(app);
+        heat::plugin(app);
     }
 }
 

@@ -98,3 +98,60 @@ fn link_messages_become_orders_picks_kpis_and_alarms() {
         [(AlarmKind::ControllerStale, Place::Controller(0)), (AlarmKind::Shortage, Place::Module(17))]
     );
 }
+
+#[test]
+fn the_heatmap_colours_what_was_picked_and_clears_when_switched_off() {
+    use twin_overlay::OverlayUi;
+    use twin_overlay::ops::HeatWindow;
+    use twin_scene::ModuleHeat;
+
+    let site = demo();
+    let (mut tx, rx) = view_channel(8);
+    let mut app = App::new();
+    app.add_plugins((MinimalPlugins, LinkPlugin, OverlayPlugin::default()))
+        .insert_resource(LinkSite(site.clone()))
+        .insert_resource(LinkReceiver(rx));
+    app.update();
+    let health = |clock_s: u32| ControllerHealth {
+        connection: ConnectionState::Connected,
+        polls: 1,
+        clock_s,
+        ..ControllerHealth::default()
+    };
+    // Module 5 picked twice, module 9 once, within the 06:00 shift.
+    let mut t = 7 * 3600;
+    for m in [5u32, 9, 5] {
+        let lit = ModuleReading {
+            state: ModuleState::Lit as u16,
+            job: t,
+            quantity: 1,
+            online: true,
+            ..Default::default()
+        };
+        let done = ModuleReading {
+            state: ModuleState::Confirmed as u16,
+            confirmed_quantity: 1,
+            press_count: 1,
+            ..lit
+        };
+        for (dt, reading) in [(0, lit), (30, done)] {
+            tx.push(LinkMessage::Health { controller: 0, health: Box::new(health(t + dt)) });
+            tx.push(LinkMessage::Module { module: m, reading });
+            tx.ship();
+            app.update();
+        }
+        t += 60;
+    }
+    assert_eq!(app.world().resource::<ModuleHeat>(), &ModuleHeat::default(), "off by default");
+    app.world_mut().resource_mut::<OverlayUi>().state.heat = Some(HeatWindow::Shift);
+    app.update();
+    let heat = app.world().resource::<ModuleHeat>().clone();
+    assert!(heat.on);
+    assert_eq!((heat.levels[5], heat.levels[9], heat.levels[0]), (255, 128, 0));
+    assert_eq!(heat.levels.len(), site.modules.len());
+    let counts = app.world().resource::<twin_overlay::heat::HeatCounts>();
+    assert_eq!(counts.0.module_line(5).as_deref(), Some("2 picks this shift"));
+    app.world_mut().resource_mut::<OverlayUi>().state.heat = None;
+    app.update();
+    assert_eq!(app.world().resource::<ModuleHeat>(), &ModuleHeat::default(), "switched off");
+}

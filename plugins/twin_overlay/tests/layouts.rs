@@ -63,6 +63,7 @@ fn draw_frames(
         wall_ms: 0,
         recording: None,
         fresh: &fresh,
+        heat: None,
     };
     let ctx = egui::Context::default();
     ctx.set_pixels_per_point(1.0);

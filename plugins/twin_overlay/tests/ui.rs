@@ -68,6 +68,7 @@ fn harness<'a>(
                 wall_ms: s.wall_ms,
                 recording: None,
                 fresh: &twin_overlay::ops::Freshness::default(),
+                heat: None,
             };
             let mut actions = Vec::new();
             panel(ui, &frame, &mut s.ui, &mut actions);
@@ -181,6 +182,7 @@ fn the_whole_overlay_draws_and_the_record_button_asks_to_record() {
                 wall_ms: 0,
                 recording: Some(&control),
                 fresh: &twin_overlay::ops::Freshness::default(),
+                heat: None,
             };
             let actions = ui::draw(ui, &frame, &mut s.ui);
             s.actions.extend(actions);
@@ -251,6 +253,7 @@ fn stale_data_puts_a_banner_on_the_wall_and_its_age_in_the_top_bar() {
                 wall_ms,
                 recording: None,
                 fresh: &fresh,
+                heat: None,
             };
             ui::draw(ui, &frame, &mut ui_state);
         });

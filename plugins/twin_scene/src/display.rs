@@ -32,6 +32,16 @@ pub const FLAG_OFFLINE: u32 = 1 << 16;
 pub const FLAG_DISPLAY: u32 = 1 << 17;
 /// Highlighted by the overlay (e.g. the lines of a selected order).
 pub const FLAG_HIGHLIGHT: u32 = 1 << 18;
+/// The heatmap is on: the housing shows the heat level (bits 24–31) instead of black.
+pub const FLAG_HEAT: u32 = 1 << 19;
+/// Where the heat level (0–255) sits in the flags word.
+pub const SHIFT_HEAT: u32 = 24;
+
+/// Marks a packed state with the heatmap's level for its module.
+pub fn with_heat(packed: &mut Packed, level: u8) {
+    packed[5] =
+        (packed[5] & !(FLAG_HEAT | (0xFF << SHIFT_HEAT))) | FLAG_HEAT | (u32::from(level) << SHIFT_HEAT);
+}
 
 /// Segments a (top), b (top right), c (bottom right), d (bottom), e (bottom left), f (top left),
 /// g (middle) as bits 0–6. Letters are the usual seven-segment approximations.
@@ -225,6 +235,15 @@ mod tests {
         assert_eq!(p[1], 0x4F | 0x06 << 8 | 0x5B << 16);
         assert_eq!(p[4], 0x66 | 0x5B << 8, "quantity 42");
         assert_eq!(p[5] & MASK_STATE, ModuleState::Lit as u32);
+        let mut h = p;
+        with_heat(&mut h, 200);
+        assert_eq!(
+            (h[5] & FLAG_HEAT, h[5] >> SHIFT_HEAT, h[5] & MASK_STATE),
+            (FLAG_HEAT, 200, ModuleState::Lit as u32)
+        );
+        with_heat(&mut h, 3);
+        assert_eq!(h[5] >> SHIFT_HEAT, 3, "a new level replaces the old");
+        assert_eq!(h[5] & !(FLAG_HEAT | (0xFF << SHIFT_HEAT)), p[5], "the rest of the flags kept");
         assert_eq!((p[5] >> SHIFT_BLINK) & 3, 1);
         assert_eq!((p[5] >> SHIFT_LOC_LEN) & 0x1F, 7);
         assert_eq!((p[5] >> SHIFT_QTY_LEN) & 7, 2);

@@ -21,7 +21,7 @@ use twin_model::layout::Rect;
 
 pub use floor::{FloorBounds, RackEntity, StationEntity, ZoneEntity};
 pub use labels::{DrawnLabels, LabelMinSize, LabelScale, RackBoxes, WorldLabel};
-pub use modules::{FloorStale, ModuleHighlights, ModuleMaterial, ModuleStates, module_size};
+pub use modules::{FloorStale, ModuleHeat, ModuleHighlights, ModuleMaterial, ModuleStates, module_size};
 pub use pickers::PickerMotion;
 pub use selection::{FollowPicker, SelectRequest, Selected, Selection, SelectionChanged};
 

@@ -32,6 +32,7 @@ pub(super) fn plugin(app: &mut App) {
     app.init_resource::<ModuleStates>()
         .init_resource::<crate::beacons::Beacons>()
         .init_resource::<ModuleHighlights>()
+        .init_resource::<ModuleHeat>()
         .init_resource::<FloorStale>()
         .add_systems(
             PostUpdate,
@@ -92,6 +93,16 @@ pub struct ModuleStates {
 /// Modules the overlay highlights (e.g. the lit lines of a selected order).
 #[derive(Resource, Default, Debug, Clone, PartialEq, Eq)]
 pub struct ModuleHighlights(pub Vec<ModuleIndex>);
+
+/// The pick heatmap the overlay computes (`twin_ops::heat`): when `on`, every module's housing
+/// shows its level (0: not picked in the window; 255: the busiest module).
+#[derive(Resource, Default, Debug, Clone, PartialEq, Eq)]
+pub struct ModuleHeat {
+    /// Drawn at all.
+    pub on: bool,
+    /// Level by module index.
+    pub levels: Vec<u8>,
+}
 
 /// Size of a module on a shelf front with slots `slot_width` wide: real PTL modules are about
 /// 10–30 cm wide; ours fill most of the slot so the digits read from 2–3 m.
@@ -173,6 +184,7 @@ fn pack_changed_modules(
     entities: Res<ModuleEntities>,
     selection: Res<Selection>,
     highlights: Res<ModuleHighlights>,
+    heat: Res<ModuleHeat>,
     mut last_highlights: Local<Vec<ModuleIndex>>,
 ) {
     let states = &mut *states;
@@ -198,7 +210,7 @@ fn pack_changed_modules(
         last_highlights.clone_from(&highlights.0);
         last_highlights.sort_unstable();
     }
-    if floor.is_changed() {
+    if floor.is_changed() || heat.is_changed() {
         states.scratch.extend(0..states.packed.len() as ModuleIndex);
     }
     if states.scratch.is_empty() {
@@ -215,6 +227,9 @@ fn pack_changed_modules(
         let highlighted = last_highlights.binary_search(&index).is_ok();
         let reading = ModuleReading { stale: module.reading.stale || floor.0, ..module.reading };
         *slot = display::pack_reading(&reading, is_selected, highlighted);
+        if heat.on {
+            display::with_heat(slot, heat.levels.get(index as usize).copied().unwrap_or(0));
+        }
         states.packed_total += 1;
         match states.changed.last_mut() {
             Some((first, count)) if *first + *count == index => *count += 1,

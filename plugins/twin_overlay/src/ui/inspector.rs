@@ -55,6 +55,9 @@ fn module(ui: &mut Ui, frame: &Frame, m: u32, r: &twin_link::ModuleReading) {
             format!("{} (rack {rack}, bay {}, level {}, slot {})", md.id.0, md.bay, md.level, md.slot),
         );
         field(ui, "controller", format!("{} @ {}", super::controller_name(site, md.controller), md.address));
+        if let Some(heat) = frame.heat.and_then(|h| h.module_line(m)) {
+            field(ui, "heat", heat);
+        }
         let state = ModuleState::from_register(r.state).map_or("unknown", ModuleState::name);
         field(ui, "state", if r.stale { format!("{state} (stale)") } else { state.to_owned() });
         field(ui, "mode", Mode::from_register(r.mode).map_or("unknown", Mode::name));

@@ -4,6 +4,7 @@
 
 mod alarms;
 mod health;
+pub mod heat;
 mod inspector;
 mod kiosk;
 mod kpis;
@@ -43,6 +44,8 @@ pub struct Frame<'a> {
     pub recording: Option<&'a crate::RecordingControl>,
     /// How old the data on screen is.
     pub fresh: &'a crate::ops::Freshness,
+    /// The heatmap's counts (None: off).
+    pub heat: Option<&'a heat::HeatView>,
 }
 
 /// The selected thing and its live state.
@@ -123,6 +126,8 @@ pub struct UiState {
     pub free_area: Option<egui::Rect>,
     /// The order queue panel's width, points (its table is laid out for it).
     pub queue_width: f32,
+    /// The pick heatmap's window (None: off).
+    pub heat: Option<crate::ops::HeatWindow>,
     /// The screen height the glyph atlas was filled for.
     pub(super) warmed_for: Option<u32>,
     rows: Vec<u32>,
@@ -133,6 +138,12 @@ impl UiState {
     /// The state at start, for the normal or the wall layout.
     pub fn new(kiosk: bool) -> Self {
         Self { kiosk, ..Self::default() }
+    }
+
+    /// The same state with the heatmap in `window` (None: off).
+    pub fn with_heat(mut self, window: Option<crate::ops::HeatWindow>) -> Self {
+        self.heat = window;
+        self
     }
 
     /// Fills the font atlas with every glyph again on the next frame (after it was rebuilt).
@@ -209,6 +220,9 @@ pub fn draw(ui: &mut Ui, frame: &Frame, state: &mut UiState) -> Vec<UiAction> {
         .show_collapsible(ui, &mut open, |ui| alarms_panel(ui, frame, state, &mut actions));
     state.panels.alarms = open;
     state.free_area = Some(ui.available_rect_before_wrap());
+    if let (Some(h), Some(area)) = (frame.heat, state.free_area) {
+        heat::legend(ui.ctx(), area, h);
+    }
     inspector(ui.ctx(), frame, &mut actions);
     actions
 }
@@ -242,6 +256,7 @@ fn top_bar(ui: &mut Ui, frame: &Frame, state: &mut UiState, actions: &mut Vec<Ui
         ui.toggle_value(&mut state.panels.kpis, "KPIs");
         ui.toggle_value(&mut state.panels.health, "Controllers");
         ui.toggle_value(&mut state.panels.alarms, "Alarms");
+        heat::toggle(ui, &mut state.heat);
         if let Some(rec) = frame.recording.filter(|r| r.available) {
             ui.separator();
             match &rec.recording {

@@ -68,8 +68,11 @@ fn beacon_vertex(v: Vertex, world_from_local: mat4x4<f32>) -> VOut {
     out.world_normal = vec3(0.0, 1.0, 0.0);
     out.size = vec2(0.0);
     out.local = vec3(v.position.x, v.position.z, BEACON_Z);
-    let state = states[out.tag].flags & 15u;
-    if (state == STATE_IDLE || state > STATE_FAULT || beacons.z <= 0.0) {
+    let flags = states[out.tag].flags;
+    let state = flags & 15u;
+    // With the heatmap on, an idle module picked in the window shows its heat instead.
+    let heat = (flags & FLAG_HEAT) != 0u && (flags >> 24u) > 0u;
+    if ((state == STATE_IDLE && !heat) || state > STATE_FAULT || beacons.z <= 0.0) {
         out.clip = vec4(0.0, 0.0, -2.0, 1.0);
         return out;
     }
@@ -98,6 +101,7 @@ const FLAG_SELECTED: u32 = 128u;
 const FLAG_OFFLINE: u32 = 65536u;
 const FLAG_DISPLAY: u32 = 131072u;
 const FLAG_HIGHLIGHT: u32 = 262144u;
+const FLAG_HEAT: u32 = 524288u;
 
 const GREEN: vec3<f32> = vec3(0.08, 1.0, 0.12);
 const RED: vec3<f32> = vec3(1.0, 0.05, 0.03);
@@ -187,6 +191,25 @@ fn text_row(q: vec2<f32>, size: vec2<f32>, masks: vec4<u32>, count: u32, cells: 
     return vec2(lit, ghost);
 }
 
+// The heatmap's ramp: a dim blue-grey for modules not picked in the window, then blue, cyan,
+// yellow, red for the busiest (display.rs FLAG_HEAT; the overlay's legend draws the same ramp).
+fn heat_colour(level: u32) -> vec3<f32> {
+    if (level == 0u) {
+        return vec3(0.10, 0.11, 0.14);
+    }
+    let t = f32(level) / 255.0;
+    let c0 = vec3(0.10, 0.25, 0.90);
+    let c1 = vec3(0.00, 0.85, 0.90);
+    let c2 = vec3(1.00, 0.90, 0.10);
+    let c3 = vec3(1.00, 0.12, 0.05);
+    if (t < 0.33) {
+        return mix(c0, c1, t / 0.33);
+    } else if (t < 0.66) {
+        return mix(c1, c2, (t - 0.33) / 0.33);
+    }
+    return mix(c2, c3, (t - 0.66) / 0.34);
+}
+
 fn unpack_rgb(c: u32) -> vec3<f32> {
     let srgb = vec3(f32((c >> 16u) & 255u), f32((c >> 8u) & 255u), f32(c & 255u)) / 255.0;
     return pow(srgb, vec3(2.2));
@@ -206,7 +229,8 @@ fn blink_on(mode: u32, period_ms: u32) -> bool {
 
 // The beacon's shape and colour by state: a disc in the light's colour (lit, blinking as the
 // module does), a green ring (confirmed), an amber diamond (shortage), a red square (fault);
-// each with a dark rim so it reads on any floor colour.
+// with the heatmap on, a square in the heat ramp's colour for an idle module picked in the
+// window; each with a dark rim so it reads on any floor colour.
 fn beacon_fragment(in: VOut) -> vec4<f32> {
     let s = states[in.tag];
     let state = s.flags & 15u;
@@ -216,7 +240,13 @@ fn beacon_fragment(in: VOut) -> vec4<f32> {
     var inside = 0.0;
     var rim = 0.0;
     var colour = vec3(0.0);
-    if (state == STATE_LIT) {
+    if (state == STATE_IDLE) {
+        // The heatmap's square (only drawn with the heatmap on: beacon_vertex).
+        let d = max(abs(p.x), abs(p.y));
+        inside = f32(d < 0.66);
+        rim = f32(d < 0.8);
+        colour = heat_colour(s.flags >> 24u) * 1.2;
+    } else if (state == STATE_LIT) {
         inside = f32(r < 0.72);
         rim = f32(r < 1.0);
         colour = unpack_rgb(s.colour) * select(0.3, 1.5, on);
@@ -261,6 +291,9 @@ fn fragment(in: VOut) -> @location(0) vec4<f32> {
     let n = normalize(in.world_normal);
     let light = 0.35 + 0.65 * max(dot(n, normalize(vec3(0.35, 1.0, 0.55))), 0.0);
     var housing = vec3(0.05, 0.055, 0.065);
+    if ((s.flags & FLAG_HEAT) != 0u) {
+        housing = heat_colour(s.flags >> 24u);
+    }
     if ((s.flags & FLAG_SELECTED) != 0u) {
         housing = vec3(0.0, 0.55, 0.75);
     } else if ((s.flags & FLAG_HIGHLIGHT) != 0u) {
