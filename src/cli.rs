@@ -305,6 +305,16 @@ pub struct RecordArgs {
     #[arg(long, value_name = "SECONDS", default_value_t = 60.0)]
     pub keyframe_every: f64,
 
+    /// Also write completed lines, orders and controller incidents to this history store
+    /// (`sqlite:FILE` or `postgres://USER@HOST:PORT/DB`; default: `sqlite:` beside the
+    /// recording, OUT with `.history.sqlite`). `picktwin report --history URL` reads it.
+    #[arg(long, value_name = "URL")]
+    pub history: Option<String>,
+
+    /// Write no history store.
+    #[arg(long, conflicts_with = "history")]
+    pub no_history: bool,
+
     /// Record from a gateway instead of polling: mqtt://HOST:PORT/SITE (or mqtts://).
     #[arg(long, value_name = "URL", conflicts_with = "controllers")]
     pub source: Option<twin_gateway::BrokerUrl>,

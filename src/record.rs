@@ -58,6 +58,26 @@ pub fn run(args: &RecordArgs) -> ExitCode {
                     return ExitCode::FAILURE;
                 }
             };
+        // The viewer has one sink: a thread hands each message to the recorder and the history.
+        let (rx, history) = match history_store(args) {
+            Some(store) => {
+                let (to_rec, rec_rx) = crossbeam_channel::unbounded();
+                let (to_hist, hist_rx) = crossbeam_channel::unbounded();
+                std::thread::spawn(move || {
+                    for m in rx {
+                        let _ = to_hist.send(m.clone());
+                        if to_rec.send(m).is_err() {
+                            break;
+                        }
+                    }
+                });
+                match start_history(&site, hist_rx, &store) {
+                    Some(h) => (rec_rx, Some(h)),
+                    None => return ExitCode::FAILURE,
+                }
+            }
+            None => (rx, None),
+        };
         let thread = match RecorderThread::spawn(recorder, rx) {
             Ok(t) => t,
             Err(e) => {
@@ -76,14 +96,16 @@ pub fn run(args: &RecordArgs) -> ExitCode {
         }
         wait(args, &stop, runtime.as_ref().ok());
         viewer.stop();
-        return finish(thread, Instant::now());
+        let code = finish(thread, Instant::now());
+        finish_history(history);
+        return code;
     }
     // Recording never writes to a controller; the simulator is driven by its own WCS.
     let options = SourceOptions {
         controllers: args.controllers.clone(),
         speed: args.speed,
         seed: args.seed,
-        lossless: 1,
+        lossless: 1 + usize::from(history_store(args).is_some()),
         start_ms: None,
     };
     let mut source = match Source::start(&site, &options) {
@@ -94,6 +116,18 @@ pub fn run(args: &RecordArgs) -> ExitCode {
         }
     };
     drop(source.link.take_view());
+    // The history writer has a subscription of its own: a slow database never slows the
+    // recorder.
+    let history = match history_store(args) {
+        Some(store) => match source.lossless.pop().and_then(|rx| start_history(&site, rx, &store)) {
+            Some(h) => Some(h),
+            None => {
+                source.stop();
+                return ExitCode::FAILURE;
+            }
+        },
+        None => None,
+    };
     let Some(rx) = source.lossless.pop() else { return ExitCode::FAILURE };
     let thread = match RecorderThread::spawn(recorder, rx) {
         Ok(t) => t,
@@ -115,7 +149,55 @@ pub fn run(args: &RecordArgs) -> ExitCode {
     wait(args, &stop, None);
     // The link first, so the recorder gets everything it sent; then the recorder drains.
     source.stop();
-    finish(thread, started)
+    let code = finish(thread, started);
+    finish_history(history);
+    code
+}
+
+/// The history store's URL and spool file (None: `--no-history`).
+fn history_store(args: &RecordArgs) -> Option<(String, std::path::PathBuf)> {
+    if args.no_history {
+        return None;
+    }
+    let beside = args.out.with_extension("history.sqlite");
+    let url = args.history.clone().unwrap_or_else(|| format!("sqlite:{}", beside.display()));
+    Some((url, args.out.with_extension("history.spool")))
+}
+
+fn start_history(
+    site: &twin_model::Site,
+    rx: crossbeam_channel::Receiver<twin_link::LinkMessage>,
+    (url, spool): &(String, std::path::PathBuf),
+) -> Option<twin_report::history::HistoryThread> {
+    match twin_report::history::HistoryThread::spawn(site, rx, url, spool.clone()) {
+        Ok(h) => {
+            tracing::info!("history store: {url}");
+            Some(h)
+        }
+        Err(e) => {
+            eprintln!("error: {e} (or --no-history)");
+            None
+        }
+    }
+}
+
+/// Waits for the history writer (the link has stopped) and prints what it wrote.
+fn finish_history(history: Option<twin_report::history::HistoryThread>) {
+    if let Some(h) = history {
+        let s = h.join();
+        println!(
+            "history: {} lines, {} orders, {} incident rows written{}{}",
+            s.rows.0,
+            s.rows.1,
+            s.rows.2,
+            if s.caught_up > 0 {
+                format!(", {} spooled batches caught up", s.caught_up)
+            } else {
+                String::new()
+            },
+            s.last_error.map_or(String::new(), |e| format!(" (last error: {e})"))
+        );
+    }
 }
 
 /// Waits for `--for`, a signal, printing the size every 10 s.

@@ -13,8 +13,17 @@ use twin_report::{Range, ReportError};
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
     /// Recordings (.ptrec) in time order: a shift's rotated parts, several days.
-    #[arg(required = true, value_name = "RECORDING")]
+    #[arg(value_name = "RECORDING", required_unless_present = "history")]
     pub recordings: Vec<String>,
+
+    /// Report from the history store instead (`sqlite:FILE`, as `picktwin record` writes beside
+    /// each recording, or `postgres://USER@HOST:PORT/DB`).
+    #[arg(long, value_name = "URL", conflicts_with = "recordings")]
+    pub history: Option<String>,
+
+    /// The site's layout, for --history (default: the built-in demo).
+    #[arg(long, value_name = "FILE", requires = "history")]
+    pub layout: Option<PathBuf>,
 
     /// The shift of the layout's calendar that starts at HH:MM on the first recorded day.
     #[arg(long, value_name = "HH:MM", value_parser = hhmm, conflicts_with_all = ["from", "to"])]
@@ -55,7 +64,15 @@ pub fn run(args: &ReportArgs) -> ExitCode {
             eprintln!("reading the recordings: {:.0} %", f * 100.0);
         }
     };
-    let (report, collector) = match twin_report::from_recordings(&args.recordings, range, progress) {
+    let computed = match &args.history {
+        Some(url) => {
+            let Some(site) = crate::load_site(args.layout.as_deref()) else { return ExitCode::FAILURE };
+            twin_report::from_store(url, &site, range).map(|(r, f)| (r, f, (*site).clone()))
+        }
+        None => twin_report::from_recordings(&args.recordings, range, progress)
+            .map(|(r, c)| (r, twin_report::figures::Facts::of(&c), c.site().clone())),
+    };
+    let (report, facts, site) = match computed {
         Ok(r) => r,
         Err(e @ ReportError::Empty(..)) => {
             eprintln!("error: {e}");
@@ -66,10 +83,10 @@ pub fn run(args: &ReportArgs) -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    let site = collector.site();
+    let site = &site;
     let slotting =
-        twin_report::slotting::analyse(site, &collector.lines, &twin_report::slotting::Router::new(site), 20);
-    match twin_report::write::write_all(&args.out, &report, &collector.lines, &slotting, site) {
+        twin_report::slotting::analyse(site, &facts.lines, &twin_report::slotting::Router::new(site), 20);
+    match twin_report::write::write_all(&args.out, &report, &facts.lines, &slotting, site) {
         Ok(files) => {
             println!(
                 "{}: {}–{}, {} lines, {} units, {} orders, {} short, {} mis-picks; re-slotting {} swaps would save {:.0} of {:.0} m walked; {} files in {} (open report.html)",

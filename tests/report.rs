@@ -99,6 +99,16 @@ fn a_recorded_shift_reports_exactly_what_the_simulator_did() {
     let lines = std::fs::read_to_string(rep.join("lines.csv")).unwrap();
     assert_eq!(lines.lines().count() as u32 - 1, t[0].parse::<u32>().unwrap(), "one row per line");
 
+    // The history store the recorder wrote beside the recording says the same.
+    let store = format!("sqlite:{}", dir.join("shift.history.sqlite").display());
+    assert!(text(&rec.stdout).contains("history: "), "{}", text(&rec.stdout));
+    let rep_h = dir.join("rep-history");
+    let o = picktwin(&["report", "--history", &store, "--layout", layout, "--out", rep_h.to_str().unwrap()]);
+    assert!(o.status.success(), "{}{}", text(&o.stdout), text(&o.stderr));
+    let h = summary(&rep_h);
+    let got = [&h["lines"], &h["short_lines"], &h["units"], &h["orders"]].map(|v| v.as_str());
+    assert_eq!(got.to_vec(), t, "the history store (lines, short, units, orders) vs the simulator's WMS");
+
     // A range with nothing recorded: exit 3, saying what the recording covers.
     let o =
         picktwin(&["report", out.to_str().unwrap(), "--from", "20:00", "--to", "21:00", "--out", "/tmp/x"]);

@@ -31,6 +31,21 @@ pub struct LineFact {
     pub short: bool,
     /// Site clock when the source first reported it complete, seconds.
     pub done_s: f64,
+    /// Site clock when the twin saw its module light (None: lit and confirmed between polls).
+    pub lit_s: Option<f64>,
+    /// Wall time it was seen complete, ms since the Unix epoch.
+    pub done_ms: u64,
+}
+
+/// A time a controller's data was not current (offline, stale or frozen).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Incident {
+    /// Controller index.
+    pub controller: u16,
+    /// Site clock and wall time (ms since the Unix epoch) it started.
+    pub started: (f64, u64),
+    /// When it ended (None: still going).
+    pub ended: Option<(f64, u64)>,
 }
 
 /// Gathers a report's facts from messages within `[from_s, to_s)` of the site clock.
@@ -51,11 +66,15 @@ pub struct Collector {
     /// Seconds of the range each controller's data was not current.
     pub downtime_s: Vec<f64>,
     current: Vec<Option<(f64, bool)>>,
+    /// Every incident, in the order they started.
+    pub incidents: Vec<Incident>,
     /// Metres each picker walked in the range (roster order), from its positions.
     pub walked_m: Vec<f64>,
     last_pos: Vec<Option<[f32; 2]>>,
     /// The last picker each order was seen with (sources clear it when the order is done).
     pickers: HashMap<u32, u16>,
+    /// When each module was seen lit, until its line completes.
+    lit_at: HashMap<ModuleIndex, f64>,
     /// Messages skipped because they name something the layout does not have.
     pub skipped: u64,
 }
@@ -80,9 +99,11 @@ impl Collector {
             last_mispicks: (f64::NAN, 0),
             downtime_s: vec![0.0; n],
             current: vec![None; n],
+            incidents: Vec::new(),
             walked_m: vec![0.0; site.layout.pickers.len()],
             last_pos: vec![None; site.layout.pickers.len()],
             pickers: HashMap::new(),
+            lit_at: HashMap::new(),
             skipped: 0,
         }
     }
@@ -112,7 +133,13 @@ impl Collector {
         }
         self.last_mispicks = (k.shift_start_s, k.mispicks.max(before));
         match msg {
-            LinkMessage::Line { line, .. } => self.line(line, now),
+            LinkMessage::Line { line, .. } => self.line(line, now, wall_ms),
+            LinkMessage::Module { module, reading }
+                if twin_model::codes::ModuleState::from_register(reading.state)
+                    == Some(twin_model::codes::ModuleState::Lit) =>
+            {
+                self.lit_at.entry(*module).or_insert(now);
+            }
             LinkMessage::Order { order, .. }
                 if usize::from(order.picker) < self.site.layout.pickers.len() && order.order_id != 0 =>
             {
@@ -147,18 +174,33 @@ impl Collector {
                     return;
                 };
                 let ok = health.is_fresh();
-                if let Some((since, was_ok)) = *slot
-                    && !was_ok
-                {
+                let was_ok = slot.is_none_or(|(_, ok)| ok);
+                if let Some((since, false)) = *slot {
                     self.downtime_s[c] += overlap(since, now, self.from_s, self.to_s);
                 }
                 *slot = Some((now, ok));
+                if was_ok && !ok {
+                    self.incidents.push(Incident {
+                        controller: *controller,
+                        started: (now, wall_ms),
+                        ended: None,
+                    });
+                } else if !was_ok
+                    && ok
+                    && let Some(open) = self
+                        .incidents
+                        .iter_mut()
+                        .rev()
+                        .find(|i| i.controller == *controller && i.ended.is_none())
+                {
+                    open.ended = Some((now, wall_ms));
+                }
             }
             _ => {}
         }
     }
 
-    fn line(&mut self, line: &twin_link::OrderLine, now: f64) {
+    fn line(&mut self, line: &twin_link::OrderLine, now: f64, wall_ms: u64) {
         let status = LineStatus::from_code(line.status);
         if !matches!(status, Some(LineStatus::Done | LineStatus::Short)) || !self.in_range() {
             return;
@@ -185,6 +227,8 @@ impl Collector {
             confirmed: line.confirmed,
             short: status == Some(LineStatus::Short) || line.confirmed < line.quantity,
             done_s: now,
+            lit_s: self.lit_at.remove(&module),
+            done_ms: wall_ms,
         });
     }
 

@@ -99,10 +99,79 @@ pub fn percentile(sorted: &[f64], q: f64) -> Option<f64> {
     Some(sorted[rank.min(sorted.len()) - 1])
 }
 
+/// An order as the figures need it.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct OrderFact {
+    /// 0 normal, 1 express, 2 emergency.
+    pub priority: u16,
+    /// Release, site clock seconds.
+    pub release_s: f64,
+    /// Done, site clock seconds (None: still open at the end).
+    pub done_s: Option<f64>,
+}
+
+/// Everything the figures are computed from, whether played from recordings or read from the
+/// history store: one rule for both.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct Facts {
+    /// Completed lines in the range.
+    pub lines: Vec<crate::LineFact>,
+    /// Orders seen.
+    pub orders: Vec<OrderFact>,
+    /// Seconds each controller's data was not current, by layout index.
+    pub downtime_s: Vec<f64>,
+    /// Presses on unlit modules (None: not known, e.g. from the store).
+    pub mispicks: Option<u32>,
+    /// Metres each picker walked, by roster index (None: not known).
+    pub walked_m: Option<Vec<f64>>,
+    /// The clock at the end.
+    pub now_s: f64,
+    /// The range.
+    pub from_s: f64,
+    /// End of the range (exclusive).
+    pub to_s: f64,
+}
+
+impl Facts {
+    /// What a collector gathered.
+    pub fn of(c: &Collector) -> Self {
+        let (from_s, to_s) = c.range();
+        Self {
+            lines: c.lines.clone(),
+            orders: c
+                .ops
+                .orders
+                .orders()
+                .iter()
+                .map(|o| OrderFact {
+                    priority: o.priority,
+                    release_s: f64::from(o.release_s),
+                    // Done before the twin saw when: neither in a range nor late.
+                    done_s: if o.status == OrderStatus::Done {
+                        Some(o.done_s.unwrap_or(f64::NEG_INFINITY))
+                    } else {
+                        o.done_s
+                    },
+                })
+                .collect(),
+            downtime_s: c.downtime_s.clone(),
+            mispicks: Some(c.mispicks()),
+            walked_m: Some(c.walked_m.clone()),
+            now_s: c.ops.now(),
+            from_s,
+            to_s,
+        }
+    }
+}
+
 /// The figures of what `c` collected; `hours` is the time the data covered.
 pub fn report(c: &Collector, hours: f64) -> Report {
-    let site = c.site();
-    let (from_s, to_s) = c.range();
+    report_of(c.site(), &c.ops.config().kpi, &Facts::of(c), hours)
+}
+
+/// The figures of `f` on `site`, with the service levels of `kpi`.
+pub fn report_of(site: &twin_model::Site, kpi: &twin_ops::KpiConfig, f: &Facts, hours: f64) -> Report {
+    let (from_s, to_s) = (f.from_s, f.to_s);
     let per_h = |n: u32| if hours > 0.0 { f64::from(n) / hours } else { 0.0 };
     let mut zones: Vec<Rate> = site
         .layout
@@ -114,12 +183,18 @@ pub fn report(c: &Collector, hours: f64) -> Report {
         .layout
         .pickers
         .iter()
-        .zip(&c.walked_m)
-        .map(|(p, w)| Rate { name: p.name.clone(), lines: 0, units: 0, per_h: 0.0, walked_m: Some(*w) })
+        .enumerate()
+        .map(|(i, p)| Rate {
+            name: p.name.clone(),
+            lines: 0,
+            units: 0,
+            per_h: 0.0,
+            walked_m: f.walked_m.as_ref().map(|w| w.get(i).copied().unwrap_or(0.0)),
+        })
         .collect();
     let mut hourly = std::collections::BTreeMap::<u32, u32>::new();
     let (mut units, mut short) = (0u32, 0u32);
-    for l in &c.lines {
+    for l in &f.lines {
         units += u32::from(l.confirmed);
         short += u32::from(l.short);
         for (table, k) in [(&mut zones, l.zone), (&mut pickers, l.picker)] {
@@ -134,16 +209,15 @@ pub fn report(c: &Collector, hours: f64) -> Report {
         r.per_h = per_h(r.lines);
     }
     pickers.retain(|p| p.lines > 0 || p.walked_m.is_some_and(|w| w > 0.0));
-    let config = c.ops.config().kpi.clone();
-    let now = c.ops.now();
+    let now = f.now_s;
     let mut cycles = Vec::new();
     let mut orders = 0;
     for (priority, name) in ["normal", "express", "emergency"].into_iter().enumerate() {
-        let sla = config.sla(priority as u16);
+        let sla = kpi.sla(priority as u16);
         let mut times = Vec::new();
         let mut late = 0;
-        for o in c.ops.orders.orders().iter().filter(|o| usize::from(o.priority.min(2)) == priority) {
-            let released = f64::from(o.release_s);
+        for o in f.orders.iter().filter(|o| usize::from(o.priority.min(2)) == priority) {
+            let released = o.release_s;
             match o.done_s {
                 Some(done) if done >= from_s && done < to_s => {
                     orders += 1;
@@ -152,7 +226,7 @@ pub fn report(c: &Collector, hours: f64) -> Report {
                     }
                     late += u32::from(done - released > sla);
                 }
-                None if o.status != OrderStatus::Done && released < to_s && now - released > sla => late += 1,
+                None if released < to_s && now - released > sla => late += 1,
                 _ => {}
             }
         }
@@ -165,18 +239,23 @@ pub fn report(c: &Collector, hours: f64) -> Report {
             late,
         });
     }
-    let downtime =
-        site.layout.controllers.iter().zip(&c.downtime_s).map(|(ctl, s)| (ctl.name.clone(), *s)).collect();
+    let downtime = site
+        .layout
+        .controllers
+        .iter()
+        .enumerate()
+        .map(|(i, ctl)| (ctl.name.clone(), f.downtime_s.get(i).copied().unwrap_or(0.0)))
+        .collect();
     Report {
         site: site.layout.name.clone(),
         from_s,
         to_s,
         hours,
-        lines: c.lines.len() as u32,
+        lines: f.lines.len() as u32,
         units,
         orders,
         short,
-        mispicks: c.mispicks(),
+        mispicks: f.mispicks.unwrap_or(0),
         zones,
         pickers,
         cycles,

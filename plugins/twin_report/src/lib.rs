@@ -6,7 +6,10 @@
 
 pub mod collect;
 pub mod figures;
+pub mod history;
 pub mod slotting;
+pub mod store;
+mod store_sql;
 pub mod write;
 
 use twin_link::LinkMessage;
@@ -68,23 +71,7 @@ pub fn from_recordings(
     let first_clock = recordings.iter().find_map(|r| r.clock_at(0)).map_or(0.0, f64::from);
     let last_clock =
         recordings.iter().rev().find_map(|r| r.clock_at(r.duration_ms)).map_or(first_clock, f64::from);
-    let day = (first_clock / 86_400.0).floor() * 86_400.0;
-    let (from_s, to_s) = match range {
-        Range::All => (f64::NEG_INFINITY, f64::INFINITY),
-        Range::Clock(a, b) => {
-            let from = day + f64::from(a);
-            (from, if b > a { day + f64::from(b) } else { day + 86_400.0 + f64::from(b) })
-        }
-        Range::Shift(a) => {
-            let from = day + f64::from(a);
-            let starts = site.shifts.starts_s();
-            let next = starts
-                .iter()
-                .map(|&s| day + f64::from(s))
-                .chain(starts.iter().map(|&s| day + 86_400.0 + f64::from(s)));
-            (from, next.filter(|&t| t > from).fold(f64::INFINITY, f64::min))
-        }
-    };
+    let (from_s, to_s) = clock_range(&site, range, first_clock);
     let mut c = Collector::new(&site, from_s, to_s);
     let total: u64 = recordings.iter().map(|r| r.duration_ms.max(1)).sum();
     let mut done = 0u64;
@@ -139,4 +126,108 @@ fn first_id(r: &Recording) -> String {
 
 fn first_name(r: &Recording) -> String {
     r.header.layout_name.clone()
+}
+
+/// The clock range `[from, to)` of `range` on the day of `first_clock` (site clock seconds).
+fn clock_range(site: &Site, range: Range, first_clock: f64) -> (f64, f64) {
+    let day = (first_clock / 86_400.0).floor() * 86_400.0;
+    match range {
+        Range::All => (f64::NEG_INFINITY, f64::INFINITY),
+        Range::Clock(a, b) => {
+            let from = day + f64::from(a);
+            (from, if b > a { day + f64::from(b) } else { day + 86_400.0 + f64::from(b) })
+        }
+        Range::Shift(a) => {
+            let from = day + f64::from(a);
+            let starts = site.shifts.starts_s();
+            let next = starts
+                .iter()
+                .map(|&s| day + f64::from(s))
+                .chain(starts.iter().map(|&s| day + 86_400.0 + f64::from(s)));
+            (from, next.filter(|&t| t > from).fold(f64::INFINITY, f64::min))
+        }
+    }
+}
+
+/// The report for `range` from the history store at `url` (the site's rows; ranges are on the
+/// day of its first row). Mis-picks and walking are not in the store: they read 0 and nothing.
+pub fn from_store(url: &str, site: &Site, range: Range) -> Result<(Report, figures::Facts), ReportError> {
+    let mut store = store::open(url).map_err(ReportError::Recording)?;
+    let all = store.read(&site.layout.name, -1e18, 1e18).map_err(ReportError::Recording)?;
+    let first = all.lines.iter().map(|l| l.done_clock_s).fold(f64::INFINITY, f64::min);
+    let last = all.lines.iter().map(|l| l.done_clock_s).fold(f64::NEG_INFINITY, f64::max);
+    let w = write::clock;
+    if !first.is_finite() {
+        return Err(ReportError::Empty(
+            "the start".into(),
+            "the end".into(),
+            "nothing".into(),
+            format!("in {url}"),
+        ));
+    }
+    let (from_s, to_s) = clock_range(site, range, first);
+    let inside = |t: f64| t >= from_s && t < to_s;
+    let zone = |n: &Option<String>| n.as_deref().and_then(|n| site.zone_index(n)).map(|z| z as u16);
+    let picker = |n: &Option<String>| {
+        n.as_deref().and_then(|n| site.layout.pickers.iter().position(|p| p.id == n)).map(|p| p as u16)
+    };
+    let lines: Vec<LineFact> = all
+        .lines
+        .iter()
+        .filter(|l| inside(l.done_clock_s))
+        .map(|l| LineFact {
+            order: l.order_id as u32,
+            line_id: l.line_id as u32,
+            module: l
+                .module_id
+                .and_then(|id| site.module_by_id(twin_model::ModuleId(id as u32)))
+                .map_or(twin_link::NO_MODULE, |(i, _)| i),
+            zone: zone(&l.zone),
+            picker: picker(&l.picker),
+            asked: l.asked.clamp(0, i32::from(u16::MAX)) as u16,
+            confirmed: l.confirmed.clamp(0, i32::from(u16::MAX)) as u16,
+            short: l.short,
+            done_s: l.done_clock_s,
+            lit_s: l.lit_clock_s,
+            done_ms: l.done_ms.max(0) as u64,
+        })
+        .collect();
+    if lines.is_empty() {
+        return Err(ReportError::Empty(w(from_s), w(to_s), w(first), w(last)));
+    }
+    let orders = all
+        .orders
+        .iter()
+        .map(|o| figures::OrderFact {
+            priority: o.priority.clamp(0, 2) as u16,
+            release_s: o.release_clock_s,
+            done_s: Some(o.done_clock_s),
+        })
+        .collect();
+    let mut downtime_s = vec![0.0; site.layout.controllers.len()];
+    for i in &all.incidents {
+        if let Some(c) = site.controller_index(&i.controller) {
+            let end = i.ended_clock_s.unwrap_or(last).min(to_s);
+            downtime_s[c] += (end - i.started_clock_s.max(from_s)).max(0.0);
+        }
+    }
+    let seen_from = lines.iter().map(|l| l.done_s).fold(f64::INFINITY, f64::min);
+    let seen_to = lines.iter().map(|l| l.done_s).fold(f64::NEG_INFINITY, f64::max);
+    let facts = figures::Facts {
+        lines,
+        orders,
+        downtime_s,
+        mispicks: None,
+        walked_m: None,
+        now_s: last,
+        from_s,
+        to_s,
+    };
+    let hours = ((seen_to - seen_from) / 3600.0).max(0.0);
+    let kpi = twin_ops::OpsConfig::for_site(site).kpi;
+    let mut r = figures::report_of(site, &kpi, &facts, hours);
+    if !from_s.is_finite() {
+        (r.from_s, r.to_s) = (seen_from, seen_to);
+    }
+    Ok((r, facts))
 }

@@ -29,6 +29,8 @@ fn orders(site: &Site, fast: &[ModuleIndex], n: u32) -> Vec<LineFact> {
                 confirmed: 1,
                 short: false,
                 done_s: f64::from(order),
+                lit_s: None,
+                done_ms: 0,
             });
         }
     }
