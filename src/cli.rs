@@ -259,6 +259,15 @@ pub struct GatewayArgs {
     #[arg(long, value_name = "FILE")]
     pub record: Option<PathBuf>,
 
+    /// With --record, the history store to write too (as `picktwin record --history`; default:
+    /// SQLite beside the recording).
+    #[arg(long, value_name = "URL", requires = "record")]
+    pub history: Option<String>,
+
+    /// With --record, write no history store.
+    #[arg(long, conflicts_with = "history")]
+    pub no_history: bool,
+
     /// Also publish Sparkplug B (for SCADA and historians) as edge node GROUP/EDGE_NODE on the
     /// same broker, each controller a device; EDGE_NODE defaults to the site name. Read-only:
     /// commands other than a rebirth are refused (docs/gateway.md).

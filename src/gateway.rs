@@ -49,7 +49,12 @@ pub fn run(args: &GatewayArgs) -> ExitCode {
     };
     // Reads only: a gateway never writes to a controller. One lossless subscription each: the
     // gateway, the recorder, the Sparkplug edge node.
-    let subscribers = 1 + usize::from(recorder.is_some()) + usize::from(args.sparkplug.is_some());
+    let history = args
+        .record
+        .as_deref()
+        .and_then(|out| crate::record::history_beside(out, args.history.as_deref(), args.no_history));
+    let subscribers =
+        1 + usize::from(recorder.is_some()) + usize::from(args.sparkplug.is_some()) + usize::from(history.is_some());
     let options = SourceOptions {
         controllers: args.controllers.clone(),
         speed: args.speed,
@@ -66,6 +71,16 @@ pub fn run(args: &GatewayArgs) -> ExitCode {
     };
     drop(source.link.take_view());
     // The recorder takes a subscription of its own, when there is one.
+    let history = match history {
+        Some(store) => match source.lossless.pop().and_then(|rx| crate::record::start_history(&site, rx, &store)) {
+            Some(h) => Some(h),
+            None => {
+                source.stop();
+                return ExitCode::FAILURE;
+            }
+        },
+        None => None,
+    };
     let recorder_rx = if recorder.is_some() { source.lossless.pop() } else { None };
     let recording = match recorder.zip(recorder_rx) {
         Some((r, rx)) => match RecorderThread::spawn(r, rx) {
@@ -147,6 +162,7 @@ pub fn run(args: &GatewayArgs) -> ExitCode {
             Err(e) => eprintln!("error: recording failed: {e}"),
         }
     }
+    crate::record::finish_history(history);
     println!("{}", status_line(&s));
     ExitCode::SUCCESS
 }

@@ -156,15 +156,24 @@ pub fn run(args: &RecordArgs) -> ExitCode {
 
 /// The history store's URL and spool file (None: `--no-history`).
 fn history_store(args: &RecordArgs) -> Option<(String, std::path::PathBuf)> {
-    if args.no_history {
-        return None;
-    }
-    let beside = args.out.with_extension("history.sqlite");
-    let url = args.history.clone().unwrap_or_else(|| format!("sqlite:{}", beside.display()));
-    Some((url, args.out.with_extension("history.spool")))
+    history_beside(&args.out, args.history.as_deref(), args.no_history)
 }
 
-fn start_history(
+/// The history store of a recording at `out`: `url`, else SQLite beside it; its spool beside it.
+pub(crate) fn history_beside(
+    out: &std::path::Path,
+    url: Option<&str>,
+    off: bool,
+) -> Option<(String, std::path::PathBuf)> {
+    if off {
+        return None;
+    }
+    let beside = out.with_extension("history.sqlite");
+    let url = url.map_or_else(|| format!("sqlite:{}", beside.display()), str::to_owned);
+    Some((url, out.with_extension("history.spool")))
+}
+
+pub(crate) fn start_history(
     site: &twin_model::Site,
     rx: crossbeam_channel::Receiver<twin_link::LinkMessage>,
     (url, spool): &(String, std::path::PathBuf),
@@ -182,7 +191,7 @@ fn start_history(
 }
 
 /// Waits for the history writer (the link has stopped) and prints what it wrote.
-fn finish_history(history: Option<twin_report::history::HistoryThread>) {
+pub(crate) fn finish_history(history: Option<twin_report::history::HistoryThread>) {
     if let Some(h) = history {
         let s = h.join();
         println!(
