@@ -53,8 +53,10 @@ pub fn run(args: &GatewayArgs) -> ExitCode {
         .record
         .as_deref()
         .and_then(|out| crate::record::history_beside(out, args.history.as_deref(), args.no_history));
-    let subscribers =
-        1 + usize::from(recorder.is_some()) + usize::from(args.sparkplug.is_some()) + usize::from(history.is_some());
+    let subscribers = 1
+        + usize::from(recorder.is_some())
+        + usize::from(args.sparkplug.is_some())
+        + usize::from(history.is_some());
     let options = SourceOptions {
         controllers: args.controllers.clone(),
         speed: args.speed,
@@ -72,13 +74,15 @@ pub fn run(args: &GatewayArgs) -> ExitCode {
     drop(source.link.take_view());
     // The recorder takes a subscription of its own, when there is one.
     let history = match history {
-        Some(store) => match source.lossless.pop().and_then(|rx| crate::record::start_history(&site, rx, &store)) {
-            Some(h) => Some(h),
-            None => {
-                source.stop();
-                return ExitCode::FAILURE;
+        Some(store) => {
+            match source.lossless.pop().and_then(|rx| crate::record::start_history(&site, rx, &store)) {
+                Some(h) => Some(h),
+                None => {
+                    source.stop();
+                    return ExitCode::FAILURE;
+                }
             }
-        },
+        }
         None => None,
     };
     let recorder_rx = if recorder.is_some() { source.lossless.pop() } else { None };

@@ -25,8 +25,8 @@ fn line(k: u32) -> LinkMessage {
         line_id: k,
         module: k,
         quantity: 2,
-        confirmed: 2 - u16::from(k % 7 == 0),
-        status: if k % 7 == 0 { LineStatus::Short } else { LineStatus::Done } as u16,
+        confirmed: 2 - u16::from(k.is_multiple_of(7)),
+        status: if k.is_multiple_of(7) { LineStatus::Short } else { LineStatus::Done } as u16,
         ..Default::default()
     };
     LinkMessage::Line { slot: 0, index: (k % 3) as u16, line }
