@@ -190,7 +190,7 @@ pub enum Command {
     /// Poll the controllers once (one Modbus connection each) and publish the twin's state
     /// through an MQTT broker for any number of viewers (`picktwin --source mqtt://...`).
     /// Headless; keeps polling while the broker is down. Never writes to a controller.
-    Gateway(GatewayArgs),
+    Gateway(crate::gateway::GatewayArgs),
 
     /// Report on recorded shifts: lines, units and orders, lines per hour by zone and picker,
     /// pick accuracy, order cycle times and late orders by priority, controller downtime, the
@@ -219,68 +219,6 @@ impl From<&TlsArgs> for twin_gateway::TlsFiles {
     fn from(t: &TlsArgs) -> Self {
         Self { ca: t.ca.clone(), client_cert: t.client_cert.clone(), client_key: t.client_key.clone() }
     }
-}
-
-/// Arguments of `picktwin gateway`.
-#[derive(Debug, clap::Args)]
-pub struct GatewayArgs {
-    /// Site layout (RON); default: the built-in demo site (layouts/demo.ron, embedded).
-    #[arg(long, value_name = "FILE")]
-    pub layout: Option<PathBuf>,
-
-    /// Broker: mqtt://[USER[:PASSWORD]@]HOST:PORT or mqtts://... (a password may come from
-    /// PICKTWIN_MQTT_PASSWORD instead, keeping it out of process lists).
-    #[arg(long, value_name = "URL")]
-    pub broker: twin_gateway::BrokerUrl,
-
-    /// Site name in the topics (picktwin/SITE/v3/...); default: the URL's path, else the
-    /// layout's name.
-    #[arg(long, value_name = "NAME")]
-    pub site: Option<String>,
-
-    /// Poll this controller at HOST:PORT (repeatable); with none, the built-in simulator.
-    #[arg(long = "controller", value_name = "NAME=HOST:PORT", value_parser = parse_controller)]
-    pub controllers: Vec<(String, String)>,
-
-    /// Simulator time acceleration, 1 to 600 (when simulating).
-    #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
-    pub speed: f64,
-
-    /// Simulator seed (when simulating).
-    #[arg(long, default_value_t = 1)]
-    pub seed: u64,
-
-    /// Seconds between retained keyframes (a late viewer is complete within one).
-    #[arg(long, value_name = "SECONDS", default_value_t = twin_gateway::gateway::DEFAULT_KEYFRAME_EVERY.as_secs_f64())]
-    pub keyframe_every: f64,
-
-    /// Also record everything to this file (from its own lossless subscription: a broker
-    /// outage loses nothing here).
-    #[arg(long, value_name = "FILE")]
-    pub record: Option<PathBuf>,
-
-    /// With --record, the history store to write too (as `picktwin record --history`; default:
-    /// SQLite beside the recording).
-    #[arg(long, value_name = "URL", requires = "record")]
-    pub history: Option<String>,
-
-    /// With --record, write no history store.
-    #[arg(long, conflicts_with = "history")]
-    pub no_history: bool,
-
-    /// Also publish Sparkplug B (for SCADA and historians) as edge node GROUP/EDGE_NODE on the
-    /// same broker, each controller a device; EDGE_NODE defaults to the site name. Read-only:
-    /// commands other than a rebirth are refused (docs/gateway.md).
-    #[arg(long, value_name = "GROUP[/EDGE_NODE]")]
-    pub sparkplug: Option<twin_gateway::sparkplug::SparkplugId>,
-
-    /// Stop cleanly after this many seconds.
-    #[arg(long = "for", value_name = "SECONDS")]
-    pub run_for: Option<f64>,
-
-    /// TLS.
-    #[command(flatten)]
-    pub tls: TlsArgs,
 }
 
 /// Arguments of `picktwin record`.
@@ -386,7 +324,7 @@ pub struct SnapshotArgs {
     pub timeout_ms: u64,
 }
 
-fn parse_controller(s: &str) -> Result<(String, String), String> {
+pub(crate) fn parse_controller(s: &str) -> Result<(String, String), String> {
     let (name, endpoint) =
         s.split_once('=').ok_or_else(|| format!("{s:?} is not NAME=HOST:PORT (e.g. ptl-1=10.1.20.5:502)"))?;
     if name.is_empty() || !endpoint.contains(':') {
@@ -441,7 +379,7 @@ pub struct SimArgs {
     pub rtls: Option<String>,
 }
 
-fn parse_speed(s: &str) -> Result<f64, String> {
+pub(crate) fn parse_speed(s: &str) -> Result<f64, String> {
     let v: f64 = s.parse().map_err(|_| format!("{s:?} is not a number"))?;
     if (1.0..=twin_sim::MAX_SPEED).contains(&v) {
         Ok(v)

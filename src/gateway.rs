@@ -1,6 +1,7 @@
 //! `picktwin gateway`: the live link (simulator or controllers, one connection each) published
 //! through an MQTT broker; optionally recorded too.
 
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex};
@@ -11,7 +12,69 @@ use twin_gateway::sparkplug::{self, SparkplugOptions, SparkplugStats};
 use twin_gateway::{GatewayOptions, GatewayStats};
 use twin_record::{Recorder, RecorderOptions, RecorderThread};
 
-use crate::cli::GatewayArgs;
+use crate::cli::{TlsArgs, parse_controller, parse_speed};
+
+/// Arguments of `picktwin gateway`.
+#[derive(Debug, clap::Args)]
+pub struct GatewayArgs {
+    /// Site layout (RON); default: the built-in demo site (layouts/demo.ron, embedded).
+    #[arg(long, value_name = "FILE")]
+    pub layout: Option<PathBuf>,
+
+    /// Broker: mqtt://[USER[:PASSWORD]@]HOST:PORT or mqtts://... (a password may come from
+    /// PICKTWIN_MQTT_PASSWORD instead, keeping it out of process lists).
+    #[arg(long, value_name = "URL")]
+    pub broker: twin_gateway::BrokerUrl,
+
+    /// Site name in the topics (picktwin/SITE/v3/...); default: the URL's path, else the
+    /// layout's name.
+    #[arg(long, value_name = "NAME")]
+    pub site: Option<String>,
+
+    /// Poll this controller at HOST:PORT (repeatable); with none, the built-in simulator.
+    #[arg(long = "controller", value_name = "NAME=HOST:PORT", value_parser = parse_controller)]
+    pub controllers: Vec<(String, String)>,
+
+    /// Simulator time acceleration, 1 to 600 (when simulating).
+    #[arg(long, default_value_t = 1.0, value_parser = parse_speed)]
+    pub speed: f64,
+
+    /// Simulator seed (when simulating).
+    #[arg(long, default_value_t = 1)]
+    pub seed: u64,
+
+    /// Seconds between retained keyframes (a late viewer is complete within one).
+    #[arg(long, value_name = "SECONDS", default_value_t = twin_gateway::gateway::DEFAULT_KEYFRAME_EVERY.as_secs_f64())]
+    pub keyframe_every: f64,
+
+    /// Also record everything to this file (from its own lossless subscription: a broker
+    /// outage loses nothing here).
+    #[arg(long, value_name = "FILE")]
+    pub record: Option<PathBuf>,
+
+    /// With --record, the history store to write too (as `picktwin record --history`; default:
+    /// SQLite beside the recording).
+    #[arg(long, value_name = "URL", requires = "record")]
+    pub history: Option<String>,
+
+    /// With --record, write no history store.
+    #[arg(long, conflicts_with = "history")]
+    pub no_history: bool,
+
+    /// Also publish Sparkplug B (for SCADA and historians) as edge node GROUP/EDGE_NODE on the
+    /// same broker, each controller a device; EDGE_NODE defaults to the site name. Read-only:
+    /// commands other than a rebirth are refused (docs/gateway.md).
+    #[arg(long, value_name = "GROUP[/EDGE_NODE]")]
+    pub sparkplug: Option<twin_gateway::sparkplug::SparkplugId>,
+
+    /// Stop cleanly after this many seconds.
+    #[arg(long = "for", value_name = "SECONDS")]
+    pub run_for: Option<f64>,
+
+    /// TLS.
+    #[command(flatten)]
+    pub tls: TlsArgs,
+}
 
 /// Runs the gateway until `--for`, Ctrl-C or SIGTERM.
 pub fn run(args: &GatewayArgs) -> ExitCode {

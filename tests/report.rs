@@ -66,7 +66,7 @@ fn a_recorded_shift_reports_exactly_what_the_simulator_did() {
     assert!(rec.status.success(), "{}{}", text(&rec.stdout), text(&rec.stderr));
 
     let rep = dir.join("rep");
-    let o = picktwin(&["report", out.to_str().unwrap(), "--out", rep.to_str().unwrap()]);
+    let o = picktwin(&["report", out.to_str().unwrap(), "--shift", "06:00", "--out", rep.to_str().unwrap()]);
     assert!(o.status.success(), "{}{}", text(&o.stdout), text(&o.stderr));
     let s = summary(&rep);
     // The simulator's own record, by an SQL engine we did not drive.

@@ -18,15 +18,21 @@ fn demo() -> Arc<Site> {
     Arc::new(Site::load(path).unwrap_or_else(|e| panic!("{e}")))
 }
 
-#[test]
-fn link_messages_become_orders_picks_kpis_and_alarms() {
-    let site = demo();
-    let (mut tx, rx) = view_channel(8);
+/// MinimalPlugins, the link and the overlay on the demo site, fed through the view channel.
+fn app(site: &Arc<Site>) -> (twin_link::ViewSender, App) {
+    let (tx, rx) = view_channel(8);
     let mut app = App::new();
     app.add_plugins((MinimalPlugins, LinkPlugin, OverlayPlugin::default()))
         .insert_resource(LinkSite(site.clone()))
         .insert_resource(LinkReceiver(rx));
     app.update();
+    (tx, app)
+}
+
+#[test]
+fn link_messages_become_orders_picks_kpis_and_alarms() {
+    let site = demo();
+    let (mut tx, mut app) = app(&site);
 
     let t0 = 7 * 3600;
     let health = |clock_s: u32, stale: bool| ControllerHealth {
@@ -106,12 +112,7 @@ fn the_heatmap_colours_what_was_picked_and_clears_when_switched_off() {
     use twin_scene::ModuleHeat;
 
     let site = demo();
-    let (mut tx, rx) = view_channel(8);
-    let mut app = App::new();
-    app.add_plugins((MinimalPlugins, LinkPlugin, OverlayPlugin::default()))
-        .insert_resource(LinkSite(site.clone()))
-        .insert_resource(LinkReceiver(rx));
-    app.update();
+    let (mut tx, mut app) = app(&site);
     let health = |clock_s: u32| ControllerHealth {
         connection: ConnectionState::Connected,
         polls: 1,
