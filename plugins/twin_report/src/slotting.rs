@@ -104,11 +104,17 @@ impl Router {
     }
 }
 
-/// Orders as the modules of their lines, in completion order.
+/// Orders as the modules of their lines, in completion order (lines completed at the same
+/// clock by line id: a recording and the history store give the same tours).
 pub fn tours(lines: &[LineFact], site: &Site) -> Vec<Vec<ModuleIndex>> {
+    let mut known: Vec<&LineFact> =
+        lines.iter().filter(|l| (l.module as usize) < site.modules.len()).collect();
+    known.sort_by(|a, b| {
+        a.done_s.total_cmp(&b.done_s).then(a.order.cmp(&b.order)).then(a.line_id.cmp(&b.line_id))
+    });
     let mut by_order: HashMap<u32, Vec<ModuleIndex>> = HashMap::new();
     let mut order_of_first = Vec::new();
-    for l in lines.iter().filter(|l| (l.module as usize) < site.modules.len()) {
+    for l in known {
         by_order
             .entry(l.order)
             .or_insert_with(|| {
