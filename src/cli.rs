@@ -105,8 +105,8 @@ pub struct TwinArgs {
     #[arg(long, hide = true)]
     pub no_beacons: bool,
 
-    /// Start with the pick heatmap on: `hour` (picks in the last hour) or `shift` (this shift);
-    /// the top bar's Heat switch changes it.
+    /// Start with the pick heatmap on: `hour` (picks in the last hour), `shift` (this shift) or
+    /// `HH:MM-HH:MM` (a clock range, as a report's); the top bar's Heat switch changes it.
     #[arg(long, value_name = "WINDOW", value_parser = parse_heat)]
     pub heat: Option<twin_overlay::ops::HeatWindow>,
 
@@ -122,12 +122,20 @@ fn parse_start(s: &str) -> Result<u64, String> {
         .ok_or_else(|| format!("{s:?}: write the start as HH:MM from 00:00 to 23:59, e.g. 09:00"))
 }
 
-/// `hour` or `shift`: which picks the heatmap counts.
+/// `hour`, `shift` or `HH:MM-HH:MM`: which picks the heatmap counts.
 pub fn parse_heat(s: &str) -> Result<twin_overlay::ops::HeatWindow, String> {
+    use twin_overlay::ops::HeatWindow;
+    let hhmm = twin_model::shifts::parse_hhmm;
     match s {
-        "hour" => Ok(twin_overlay::ops::HeatWindow::LastHour),
-        "shift" => Ok(twin_overlay::ops::HeatWindow::Shift),
-        _ => Err(format!("{s:?}: write hour (picks in the last hour) or shift (this shift)")),
+        "hour" => Ok(HeatWindow::LastHour),
+        "shift" => Ok(HeatWindow::Shift),
+        _ => match s.split_once('-').map(|(a, b)| (hhmm(a), hhmm(b))) {
+            Some((Some(from), Some(to))) if from != to => Ok(HeatWindow::Clock { from, to }),
+            _ => Err(format!(
+                "{s:?}: write hour (picks in the last hour), shift (this shift) or a clock range \
+                 HH:MM-HH:MM such as 06:00-08:30"
+            )),
+        },
     }
 }
 
@@ -303,7 +311,8 @@ pub struct ReplayArgs {
     #[arg(long, value_name = "WxH", default_value = "1600x900", value_parser = parse_size)]
     pub size: (u32, u32),
 
-    /// Start with the pick heatmap on: `hour` or `shift` (of the replayed clock).
+    /// Start with the pick heatmap on: `hour`, `shift` or `HH:MM-HH:MM` (of the replayed
+    /// clock; a report's range shows its picks on the floor).
     #[arg(long, value_name = "WINDOW", value_parser = parse_heat)]
     pub heat: Option<twin_overlay::ops::HeatWindow>,
 }

@@ -150,6 +150,9 @@ fn bad_start_wall_and_distance_values_are_refused_with_what_to_write() {
         (["--start", "9"], "write the start as HH:MM"),
         (["--wall-inches", "3"], "the diagonal must be a number of inches from 10 to 400"),
         (["--viewing-distance", "far"], "the viewing distance must be a number of metres from 0.5 to 50"),
+        (["--heat", "week"], "a clock range HH:MM-HH:MM such as 06:00-08:30"),
+        (["--heat", "06:00-25:00"], "write hour (picks in the last hour), shift (this shift) or"),
+        (["--heat", "06:00-06:00"], "HH:MM-HH:MM such as 06:00-08:30"),
     ] {
         let out = picktwin(&args);
         let stderr = text(&out.stderr);

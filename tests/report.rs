@@ -13,6 +13,87 @@ use std::time::Duration;
 
 use common::{Reaper, picktwin, text};
 
+/// Rows of a report CSV after its header, split at commas.
+fn rows(path: &std::path::Path) -> Vec<Vec<String>> {
+    let csv = std::fs::read_to_string(path).unwrap();
+    csv.lines().skip(1).map(|l| l.split(',').map(str::to_owned).collect()).collect()
+}
+
+/// Nearest-rank percentile (the report's definition, docs/reports.md).
+fn nearest_rank(sorted: &[f64], q: f64) -> f64 {
+    let rank = (q * sorted.len() as f64).ceil().max(1.0) as usize;
+    sorted[rank.min(sorted.len()) - 1]
+}
+
+/// Lines per zone and per picker equal the simulator's exactly; order cycle times per
+/// priority (release to the last line's confirmation) equal its own times within the
+/// tolerance the order source's polling allows: the twin sees an order done at the WMS poll
+/// after it finished (1 s real = 60 simulated s at 60×; one more poll's worth for a poll that
+/// slips on a loaded machine), with the controller clock's whole seconds on either side.
+fn truth_by_zone_picker_and_cycle(wms: &std::path::Path, rep: &std::path::Path, layout: &str) {
+    let truth = Command::new("python3")
+        .arg("-c")
+        .arg(
+            "import sqlite3,sys; c=sqlite3.connect(sys.argv[1]); \
+             q=\"select {k}, count(*) from wms_line l join wms_order o using (order_id) \
+             where l.status in ('done','short') group by {k}\"; \
+             [print('zone', *r, sep='\\t') for r in c.execute(q.format(k='o.zone'))]; \
+             [print('picker', *r, sep='\\t') for r in c.execute(q.format(k='o.picker'))]; \
+             [print('cycle', *r, sep='\\t') for r in c.execute('select priority, released_ms, done_ms from sim_order_truth')]",
+        )
+        .arg(wms)
+        .output()
+        .unwrap();
+    assert!(truth.status.success(), "{}", text(&truth.stderr));
+    let site = twin_model::Site::load(layout).unwrap();
+    let name_of = |id: &str| site.layout.pickers.iter().find(|p| p.id == id).map(|p| p.name.clone()).unwrap();
+    let (mut zones, mut pickers, mut cycles) = (Vec::new(), Vec::new(), [vec![], vec![], vec![]]);
+    for l in text(&truth.stdout).lines() {
+        let f: Vec<&str> = l.split('\t').collect();
+        match f[0] {
+            "zone" => zones.push((f[1].to_owned(), f[2].to_owned())),
+            "picker" => pickers.push((name_of(f[1]), f[2].to_owned())),
+            _ => {
+                let ms = |i: usize| f[i].parse::<f64>().unwrap() / 1000.0;
+                cycles[f[1].parse::<usize>().unwrap().min(2)].push(ms(3) - ms(2));
+            }
+        }
+    }
+    let busy = |path: &str| -> Vec<(String, String)> {
+        let mut v: Vec<_> = rows(&rep.join(path))
+            .into_iter()
+            .filter(|r| r[1] != "0")
+            .map(|r| (r[0].clone(), r[1].clone()))
+            .collect();
+        v.sort();
+        v
+    };
+    zones.sort();
+    pickers.sort();
+    println!("lines per zone {zones:?}, per picker {pickers:?}");
+    assert_eq!(busy("zones.csv"), zones, "lines per zone vs the simulator");
+    assert_eq!(busy("pickers.csv"), pickers, "lines per picker vs the simulator");
+    let report = rows(&rep.join("cycles.csv"));
+    for (p, mut times) in cycles.into_iter().enumerate() {
+        let r = &report[p];
+        assert_eq!(r[1], times.len().to_string(), "{} orders done vs the simulator", r[0]);
+        if times.is_empty() {
+            continue;
+        }
+        times.sort_by(f64::total_cmp);
+        for (q, got) in [(0.5, &r[2]), (0.9, &r[3])] {
+            let (truth, got) = (nearest_rank(&times, q), got.parse::<f64>().unwrap());
+            println!("{} cycle p{:.0}: report {got} s, simulator {truth:.1} s", r[0], q * 100.0);
+            assert!(
+                (-3.0..=120.0).contains(&(got - truth)),
+                "{} cycle p{:.0}: report {got} s vs the simulator's {truth:.1} s",
+                r[0],
+                q * 100.0
+            );
+        }
+    }
+}
+
 fn summary(dir: &std::path::Path) -> std::collections::HashMap<String, String> {
     let csv = std::fs::read_to_string(dir.join("summary.csv")).unwrap();
     csv.lines().skip(1).filter_map(|l| l.split_once(',')).map(|(k, v)| (k.to_owned(), v.to_owned())).collect()
@@ -88,9 +169,11 @@ fn a_recorded_shift_reports_exactly_what_the_simulator_did() {
     println!("report (lines, short, units, orders) {got:?}, the simulator's WMS {t:?}");
     assert_eq!(got.to_vec(), t, "report (lines, short, units, orders) vs the simulator's WMS");
     assert!(t[0].parse::<u32>().unwrap() > 20, "a busy enough floor: {truth}");
+    truth_by_zone_picker_and_cycle(&dir.join("wms.sqlite"), &rep, layout);
     let html = std::fs::read_to_string(rep.join("report.html")).unwrap();
     assert!(html.contains("<svg") && html.contains("Lines per hour by zone"), "plots in the page");
     assert!(html.contains("Where the walking goes"), "the re-slotting section");
+    assert!(html.contains("--heat 06:00-"), "the page says how to see its picks on the floor");
     let pickers = std::fs::read_to_string(rep.join("pickers.csv")).unwrap();
     assert!(pickers.starts_with("picker,lines,units,lines_per_h,walked_m,m_per_line"), "{pickers}");
     let slots = std::fs::read_to_string(rep.join("slotting.csv")).unwrap();

@@ -1,6 +1,7 @@
 //! The pick heatmap: how many lines each module was picked for within a window (the last
-//! hour, or this shift), as levels the floor colours modules by. From the model's confirmed
-//! picks (those the twin saw light and confirm), so live and replay agree.
+//! hour, this shift, or a clock range as a report's), as levels the floor colours modules by.
+//! From the model's confirmed picks (those the twin saw light and confirm), so live and replay
+//! agree.
 
 use super::Ops;
 
@@ -11,32 +12,54 @@ pub enum HeatWindow {
     LastHour,
     /// Since the current shift started.
     Shift,
+    /// A clock range of the day, `[from, to)` in seconds since midnight (`to` ≤ `from`: it
+    /// ends the next day), as a report's `--from`/`--to`: its most recent occurrence that has
+    /// started.
+    Clock {
+        /// Start, seconds since midnight.
+        from: u32,
+        /// End, seconds since midnight.
+        to: u32,
+    },
 }
 
 impl HeatWindow {
-    /// Words for the legend.
-    pub fn label(self) -> &'static str {
+    /// Words for the legend: "last hour", "this shift", "06:00–08:00".
+    pub fn label(self) -> String {
         match self {
-            Self::LastHour => "last hour",
-            Self::Shift => "this shift",
+            Self::LastHour => "last hour".into(),
+            Self::Shift => "this shift".into(),
+            Self::Clock { from, to } => {
+                let hm = |s: u32| format!("{:02}:{:02}", s / 3600 % 24, s / 60 % 60);
+                format!("{}–{}", hm(from), hm(to))
+            }
         }
     }
 
-    /// The window's start on the site clock, seconds.
-    pub fn start_s(self, ops: &Ops) -> f64 {
+    /// The window `[start, end)` on the site clock, seconds, at the model's clock.
+    pub fn bounds(self, ops: &Ops) -> (f64, f64) {
+        let now = ops.now();
         match self {
-            Self::LastHour => ops.now() - 3600.0,
-            Self::Shift => ops.kpis().shift_start_s,
+            Self::LastHour => (now - 3600.0, f64::INFINITY),
+            Self::Shift => (ops.kpis().shift_start_s, f64::INFINITY),
+            Self::Clock { from, to } => {
+                let mut start = (now / 86_400.0).floor() * 86_400.0 + f64::from(from);
+                if start > now {
+                    start -= 86_400.0;
+                }
+                let len = if to > from { to - from } else { to + 86_400 - from };
+                (start, start + f64::from(len))
+            }
         }
     }
 }
 
 /// Picks per module (by index, `modules` long) within the window; picks of modules past the
-/// layout are skipped.
+/// layout are skipped. Counts what the model keeps (`OpsConfig::max_picks`, 20,000 picks).
 pub fn heat_counts(ops: &Ops, modules: usize, window: HeatWindow) -> Vec<u32> {
-    let from = window.start_s(ops);
+    let (from, to) = window.bounds(ops);
     let mut counts = vec![0u32; modules];
-    for p in ops.picks().take_while(|p| p.at_s >= from) {
+    for p in ops.picks().take_while(|p| p.at_s >= from).filter(|p| p.at_s < to) {
         if let Some(c) = counts.get_mut(p.module as usize) {
             *c += 1;
         }
@@ -94,6 +117,14 @@ mod tests {
         );
         let shift = heat_counts(&ops, 10, HeatWindow::Shift);
         assert_eq!(shift.iter().sum::<u32>(), 5, "the 06:00 shift holds all five");
+        let morning = HeatWindow::Clock { from: 6 * 3600, to: 8 * 3600 + 1800 };
+        let c = heat_counts(&ops, 10, morning);
+        // Module 9's pick came after 09:30 on the model's clock (which never runs backwards).
+        assert_eq!((c[3], c[5], c[9]), (1, 0, 0), "07:00 in 06:00–08:30; 09:00 and later not");
+        assert_eq!(morning.label(), "06:00–08:30");
+        let late = HeatWindow::Clock { from: 22 * 3600, to: 7 * 3600 + 1800 };
+        assert_eq!(late.bounds(&ops), (-2.0 * 3600.0, 7.5 * 3600.0), "last night's, past midnight");
+        assert_eq!(heat_counts(&ops, 10, late)[3], 1);
         let (levels, max) = heat_levels(&hour);
         assert_eq!((max, levels[3], levels[5], levels[0]), (2, 255, 128, 0));
         assert_eq!(heat_levels(&[0, 0]), (vec![0, 0], 0));

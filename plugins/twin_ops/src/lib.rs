@@ -86,6 +86,8 @@ pub struct PickRecord {
     pub picked: u16,
     /// Seconds from lighting to confirmation, if the twin saw it light.
     pub line_s: Option<f64>,
+    /// The article picked, when the order source names its lines.
+    pub sku: Option<twin_link::LocationText>,
 }
 
 #[derive(Debug, Clone, Copy, Default)]
@@ -314,6 +316,7 @@ impl Ops {
         // The confirmed quantity is only known while the module shows it.
         let picked = if confirmed_state { r.confirmed_quantity } else { l.quantity };
         let order = self.orders.order_for_lit(m, l.job);
+        let sku = order.and_then(|o| o.sku_at(m));
         let (order, picker) = (order.map(|o| o.id), order.and_then(|o| o.picker));
         let line_s = self.now - l.since;
         self.kpis.line_time(line_s, short);
@@ -338,6 +341,7 @@ impl Ops {
             asked: l.quantity,
             picked,
             line_s: Some(line_s),
+            sku,
         };
         self.picks.push_back(pick);
         while self.picks.len() > self.config.max_picks {

@@ -249,7 +249,12 @@ fn wms_lines_tie_modules_to_their_order_and_picker() {
     ops.advance(21_600.0, 0, BUSY);
     let s = OrderSlot { first_job: 0, ..slot(7, OrderStatus::Active, 0, 2, 21_500, 1) };
     ops.order_slot(3, &s);
-    let line = |module| twin_link::OrderLine { order_id: 7, module, ..Default::default() };
+    let line = |module| twin_link::OrderLine {
+        order_id: 7,
+        module,
+        sku: twin_link::LocationText::from_text(&format!("PZN-{module}")),
+        ..Default::default()
+    };
     ops.order_line(3, 0, &line(12));
     ops.order_line(3, 1, &line(30));
     // A line for another order in the same slot is not this order's.
@@ -261,6 +266,7 @@ fn wms_lines_tie_modules_to_their_order_and_picker() {
     ops.module(30, &confirmed(0, 5, 5));
     let pick = *ops.picks().next().unwrap();
     assert_eq!((pick.order, pick.picker, pick.module, pick.line_s), (Some(7), Some(1), 30, Some(40.0)));
+    assert_eq!(pick.sku.map(|s| s.as_str().to_owned()).as_deref(), Some("PZN-30"), "the line's article");
 }
 
 #[test]

@@ -194,17 +194,28 @@ pub fn report_of(site: &twin_model::Site, kpi: &twin_ops::KpiConfig, f: &Facts, 
         .collect();
     let mut hourly = std::collections::BTreeMap::<u32, u32>::new();
     let (mut units, mut short) = (0u32, 0u32);
+    // Lines the source never tied to a zone or a picker (an order done between two polls of a
+    // WMS that forgets its picker) get a row of their own, so every table sums to the total.
+    let mut unknown = [
+        Rate { name: "(no zone)".into(), lines: 0, units: 0, per_h: 0.0, walked_m: None },
+        Rate { name: "(no picker)".into(), lines: 0, units: 0, per_h: 0.0, walked_m: None },
+    ];
     for l in &f.lines {
         units += u32::from(l.confirmed);
         short += u32::from(l.short);
-        for (table, k) in [(&mut zones, l.zone), (&mut pickers, l.picker)] {
-            if let Some(r) = k.and_then(|k| table.get_mut(usize::from(k))) {
-                r.lines += 1;
-                r.units += u32::from(l.confirmed);
-            }
+        for (i, (table, k)) in [(&mut zones, l.zone), (&mut pickers, l.picker)].into_iter().enumerate() {
+            let r = match k.and_then(|k| table.get_mut(usize::from(k))) {
+                Some(r) => r,
+                None => &mut unknown[i],
+            };
+            r.lines += 1;
+            r.units += u32::from(l.confirmed);
         }
         *hourly.entry(((l.done_s / 3600.0).floor() as u32) % 24).or_default() += 1;
     }
+    let [no_zone, no_picker] = unknown;
+    zones.extend((no_zone.lines > 0).then_some(no_zone));
+    pickers.extend((no_picker.lines > 0).then_some(no_picker));
     for r in zones.iter_mut().chain(pickers.iter_mut()) {
         r.per_h = per_h(r.lines);
     }
@@ -274,5 +285,38 @@ mod tests {
         assert_eq!((percentile(&v, 0.5), percentile(&v, 0.9)), (Some(5.0), Some(9.0)));
         assert_eq!(percentile(&[7.0], 0.9), Some(7.0));
         assert_eq!(percentile(&[], 0.5), None);
+    }
+
+    #[test]
+    fn lines_without_a_zone_or_picker_keep_the_tables_summing_to_the_total() {
+        let site =
+            twin_model::Site::load(concat!(env!("CARGO_MANIFEST_DIR"), "/../../layouts/demo.ron")).unwrap();
+        let line = |zone, picker, confirmed| crate::LineFact {
+            order: 1,
+            line_id: 1,
+            module: 0,
+            zone,
+            picker,
+            asked: confirmed,
+            confirmed,
+            short: false,
+            done_s: 21_700.0,
+            lit_s: None,
+            done_ms: 0,
+        };
+        let f = Facts {
+            lines: vec![line(Some(0), Some(1), 2), line(None, None, 3), line(Some(0), None, 4)],
+            from_s: 21_600.0,
+            to_s: 25_200.0,
+            ..Facts::default()
+        };
+        let r = report_of(&site, &twin_ops::KpiConfig::default(), &f, 2.0);
+        let rows = |t: &[Rate]| t.iter().map(|r| (r.name.clone(), r.lines, r.units)).collect::<Vec<_>>();
+        assert_eq!(
+            rows(&r.zones),
+            [("PICK".into(), 2, 6), ("PACK".into(), 0, 0), ("(no zone)".into(), 1, 3)]
+        );
+        assert_eq!(rows(&r.pickers), [("Ben".into(), 1, 2), ("(no picker)".into(), 2, 7)]);
+        assert_eq!(r.pickers[1].per_h, 1.0, "two lines in two hours");
     }
 }

@@ -150,6 +150,17 @@ fn esc(s: &str) -> String {
     s.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;")
 }
 
+/// The report's range as the twin's and the replay's `--heat HH:MM-HH:MM`, when it is shorter
+/// than a day.
+pub fn heat_range(from_s: f64, to_s: f64) -> Option<String> {
+    let span = to_s - from_s;
+    let hm = |s: f64| {
+        let s = (s.max(0.0) as u64) % 86_400;
+        format!("{:02}:{:02}", s / 3600, s % 3600 / 60)
+    };
+    (span.is_finite() && (60.0..86_400.0).contains(&span)).then(|| format!("{}-{}", hm(from_s), hm(to_s)))
+}
+
 /// The HTML page.
 pub fn html(r: &Report) -> String {
     let mut h = String::new();
@@ -164,6 +175,13 @@ pub fn html(r: &Report) -> String {
         to = clock(r.to_s),
         hours = r.hours
     );
+    if let Some(range) = heat_range(r.from_s, r.to_s) {
+        let _ = write!(
+            h,
+            "<p>These picks on the floor: <code>picktwin replay RECORDING --heat {range}</code> \
+             colours every module by them.</p>"
+        );
+    }
     let per_h = if r.hours > 0.0 { f64::from(r.lines) / r.hours } else { 0.0 };
     let _ = write!(
         h,
@@ -312,6 +330,10 @@ mod tests {
             (clock(6.0 * 3600.0), clock(86_400.0 + 90.0)),
             ("06:00".to_owned(), "00:01 +1d".to_owned())
         );
+        assert_eq!(heat_range(6.0 * 3600.0, 14.0 * 3600.0).as_deref(), Some("06:00-14:00"));
+        assert_eq!(heat_range(22.0 * 3600.0, 30.0 * 3600.0).as_deref(), Some("22:00-06:00"));
+        assert_eq!(heat_range(f64::NEG_INFINITY, f64::INFINITY), None, "everything: no clock range");
+        assert_eq!(heat_range(0.0, 3.0 * 86_400.0), None, "days: no clock range");
         let svg = bars("t", &[("06".into(), 3.0), ("07".into(), 5.0)], "lines");
         assert!(svg.starts_with("<svg") && svg.contains("<rect"), "{}", &svg[..svg.len().min(200)]);
     }

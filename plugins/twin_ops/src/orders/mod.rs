@@ -6,7 +6,7 @@
 
 use std::collections::HashMap;
 
-use twin_link::{OrderLine, OrderSlot};
+use twin_link::{LocationText, OrderLine, OrderSlot};
 use twin_model::ModuleIndex;
 use twin_model::codes::{self, OrderStatus};
 
@@ -36,6 +36,8 @@ pub struct OrderRecord {
     /// The modules its lines light, by line index, when the source names them (the WMS);
     /// `NO_MODULE` for a line at a location the layout does not know.
     pub modules: Vec<ModuleIndex>,
+    /// The article of each line, by line index, where the source names it (the WMS).
+    pub skus: Vec<LocationText>,
     /// Clock time the twin first saw it active.
     pub started_s: Option<f64>,
     /// Clock time the twin first saw it done.
@@ -53,6 +55,12 @@ impl OrderRecord {
     /// Whether one of the order's lines is at `module` (sources that name their lines).
     pub fn has_module(&self, module: ModuleIndex) -> bool {
         self.modules.contains(&module)
+    }
+
+    /// The article of the order's line at `module`, when the source named it.
+    pub fn sku_at(&self, module: ModuleIndex) -> Option<LocationText> {
+        let k = self.modules.iter().position(|&m| m == module)?;
+        self.skus.get(k).copied().filter(|s| !s.as_str().is_empty())
     }
 
     /// Whether the order's line jobs include `job`.
@@ -133,6 +141,10 @@ impl OrderBook {
         if k >= o.modules.len() {
             o.modules.resize(k + 1, twin_link::NO_MODULE);
         }
+        if k >= o.skus.len() {
+            o.skus.resize(k + 1, LocationText::default());
+        }
+        o.skus[k] = line.sku;
         if o.modules[k] != line.module {
             o.modules[k] = line.module;
             self.generation += 1;
@@ -178,6 +190,7 @@ impl OrderBook {
                     due_s: s.due_s,
                     first_job: s.first_job,
                     modules: Vec::new(),
+                    skus: Vec::new(),
                     started_s: None,
                     done_s: None,
                     slot: Some(slot),

@@ -1,6 +1,6 @@
-//! The heatmap's controls: the top bar's switch (off, last hour, this shift), the legend over
-//! the floor's corner (the scene's ramp, from 0 to the busiest module's picks) and the line the
-//! inspector adds for a module.
+//! The heatmap's controls: the top bar's switch (off, last hour, this shift, a clock range
+//! given at start), the legend over the floor's corner (the scene's ramp, from 0 to the busiest
+//! module's picks) and the line the inspector adds for a module.
 
 use egui::{Color32, RichText, Ui};
 use twin_model::ModuleIndex;
@@ -39,8 +39,9 @@ pub fn ramp(t: f32) -> Color32 {
     Color32::from_rgb(mix(0), mix(1), mix(2))
 }
 
-/// The top bar's switch.
-pub fn toggle(ui: &mut Ui, heat: &mut Option<HeatWindow>) {
+/// The top bar's switch; `range` is the clock range given at start (`--heat 06:00-08:00`),
+/// offered beside the last hour and this shift.
+pub fn toggle(ui: &mut Ui, heat: &mut Option<HeatWindow>, range: Option<HeatWindow>) {
     let text = match heat {
         None => "Heat".to_owned(),
         Some(w) => format!("Heat: {}", w.label()),
@@ -51,6 +52,9 @@ pub fn toggle(ui: &mut Ui, heat: &mut Option<HeatWindow>) {
             ui.selectable_value(heat, None, "off");
             ui.selectable_value(heat, Some(HeatWindow::LastHour), "picks in the last hour");
             ui.selectable_value(heat, Some(HeatWindow::Shift), "picks this shift");
+            if let Some(r) = range {
+                ui.selectable_value(heat, Some(r), format!("picks {}", r.label()));
+            }
         })
         .response
         .on_hover_text("colour every module by how often it was picked");
@@ -98,5 +102,7 @@ mod tests {
         assert_eq!(v.module_line(1).as_deref(), Some("1 pick this shift"));
         assert_eq!(v.module_line(9).as_deref(), Some("0 picks this shift"));
         assert_eq!(HeatView::default().module_line(0), None);
+        let v = HeatView { window: Some(HeatWindow::Clock { from: 32_400, to: 41_400 }), ..v };
+        assert_eq!(v.module_line(2).as_deref(), Some("12 picks 09:00–11:30"));
     }
 }

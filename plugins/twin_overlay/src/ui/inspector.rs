@@ -1,5 +1,5 @@
 //! The inspector: the selected module, rack or picker with its live state, its job or order,
-//! and the last picks there.
+//! and the last picks there (with each pick's article where the order source names it).
 
 use egui::{RichText, Ui};
 use twin_model::codes::{Blink, Mode, ModuleState, PickerState};
@@ -57,6 +57,9 @@ fn module(ui: &mut Ui, frame: &Frame, m: u32, r: &twin_link::ModuleReading) {
         field(ui, "controller", format!("{} @ {}", super::controller_name(site, md.controller), md.address));
         if let Some(heat) = frame.heat.and_then(|h| h.module_line(m)) {
             field(ui, "heat", heat);
+        }
+        if let Some(skus) = articles(frame.ops.picks().filter(|p| p.module == m)) {
+            field(ui, "articles", skus);
         }
         let state = ModuleState::from_register(r.state).map_or("unknown", ModuleState::name);
         field(ui, "state", if r.stale { format!("{state} (stale)") } else { state.to_owned() });
@@ -128,6 +131,21 @@ fn picker(ui: &mut Ui, frame: &Frame, p: u16, r: &twin_link::PickerReading, acti
     history(ui, frame, |x| x.picker == Some(p));
 }
 
+/// The articles picked in `picks` (newest first) with their counts, newest article first:
+/// "PZN-00000012 ×14, PZN-00000907 ×2" (a location re-slotted shows both); None without any.
+fn articles<'a>(picks: impl Iterator<Item = &'a PickRecord>) -> Option<String> {
+    let mut seen: Vec<(twin_link::LocationText, u32)> = Vec::new();
+    for sku in picks.filter_map(|p| p.sku) {
+        match seen.iter_mut().find(|(s, _)| *s == sku) {
+            Some((_, n)) => *n += 1,
+            None => seen.push((sku, 1)),
+        }
+    }
+    let text: Vec<String> = seen.iter().take(3).map(|(s, n)| format!("{} ×{n}", s.as_str())).collect();
+    let more = if seen.len() > 3 { format!(" and {} more", seen.len() - 3) } else { String::new() };
+    (!text.is_empty()).then(|| format!("{}{more}", text.join(", ")))
+}
+
 /// The last picks matching `keep`, newest first.
 fn history(ui: &mut Ui, frame: &Frame, keep: impl Fn(&PickRecord) -> bool) {
     ui.separator();
@@ -137,9 +155,10 @@ fn history(ui: &mut Ui, frame: &Frame, keep: impl Fn(&PickRecord) -> bool) {
         any = true;
         let short = if p.picked < p.asked { " short" } else { "" };
         let order = p.order.map_or(String::new(), |o| format!(" order {o}"));
+        let sku = p.sku.map_or(String::new(), |s| format!(" {}", s.as_str()));
         let line = p.line_s.map_or(String::new(), |s| format!(" in {}", duration(s)));
         ui.label(format!(
-            "{} {} {}/{}{short}{order}{line}",
+            "{} {}{sku} {}/{}{short}{order}{line}",
             clock(p.at_s),
             module_name(frame.site, p.module),
             p.picked,
@@ -148,5 +167,29 @@ fn history(ui: &mut Ui, frame: &Frame, keep: impl Fn(&PickRecord) -> bool) {
     }
     if !any {
         ui.label(RichText::new("none yet").weak());
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn articles_count_newest_first() {
+        let pick = |sku: &str| PickRecord {
+            at_s: 0.0,
+            module: 1,
+            order: None,
+            picker: None,
+            asked: 1,
+            picked: 1,
+            line_s: None,
+            sku: (!sku.is_empty()).then(|| twin_link::LocationText::from_text(sku)),
+        };
+        let picks = [pick("B"), pick("B"), pick(""), pick("A"), pick("B")];
+        assert_eq!(articles(picks.iter()).as_deref(), Some("B ×3, A ×1"));
+        assert_eq!(articles([pick("")].iter()), None, "no article named");
+        let many = ["A", "B", "C", "D", "E"].map(pick);
+        assert_eq!(articles(many.iter()).as_deref(), Some("A ×1, B ×1, C ×1 and 2 more"));
     }
 }

@@ -128,6 +128,8 @@ pub struct UiState {
     pub queue_width: f32,
     /// The pick heatmap's window (None: off).
     pub heat: Option<crate::ops::HeatWindow>,
+    /// The clock range given at start, kept in the switch's menu.
+    pub heat_range: Option<crate::ops::HeatWindow>,
     /// The screen height the glyph atlas was filled for.
     pub(super) warmed_for: Option<u32>,
     rows: Vec<u32>,
@@ -143,6 +145,7 @@ impl UiState {
     /// The same state with the heatmap in `window` (None: off).
     pub fn with_heat(mut self, window: Option<crate::ops::HeatWindow>) -> Self {
         self.heat = window;
+        self.heat_range = window.filter(|w| matches!(w, crate::ops::HeatWindow::Clock { .. }));
         self
     }
 
@@ -256,7 +259,7 @@ fn top_bar(ui: &mut Ui, frame: &Frame, state: &mut UiState, actions: &mut Vec<Ui
         ui.toggle_value(&mut state.panels.kpis, "KPIs");
         ui.toggle_value(&mut state.panels.health, "Controllers");
         ui.toggle_value(&mut state.panels.alarms, "Alarms");
-        heat::toggle(ui, &mut state.heat);
+        heat::toggle(ui, &mut state.heat, state.heat_range);
         if let Some(rec) = frame.recording.filter(|r| r.available) {
             ui.separator();
             match &rec.recording {

@@ -63,6 +63,10 @@ struct Order {
     picker: Option<usize>,
     status: OrderStatus,
     slot: Option<usize>,
+    /// When its last line was confirmed (ground truth for the report's cycle times).
+    done_ms: Option<u64>,
+    /// Who took it: the WMS keeps it after the hand-over at packing clears `picker`.
+    picked_by: Option<usize>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq)]

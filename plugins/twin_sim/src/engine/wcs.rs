@@ -125,6 +125,8 @@ impl Engine {
                 picker: None,
                 status: OrderStatus::Pending,
                 slot,
+                done_ms: None,
+                picked_by: None,
             },
         );
         self.pending[usize::from(zone)].push(id);
@@ -149,6 +151,7 @@ impl Engine {
             self.pending[usize::from(zone)].remove(k);
             if let Some(o) = self.orders.get_mut(&id) {
                 o.picker = Some(i);
+                o.picked_by = Some(i);
                 o.status = OrderStatus::Active;
             }
             self.pickers[i].task = Task::Decide { order: id };
@@ -234,6 +237,7 @@ impl Engine {
             let all_done = order.lines.iter().all(|l| l.state == LineState::Done);
             if all_done {
                 order.status = OrderStatus::Done;
+                order.done_ms = Some(self.now_ms);
             }
             let module_id = self.site.modules[module as usize].id.0;
             self.emit(SimEvent::LineDone { order: id, module: module_id, asked, picked });

@@ -14,6 +14,13 @@ use super::{LineState, Order};
 /// The reference schema for SQLite: the same file the connector's tests and docs use.
 const SCHEMA: &str = include_str!("../../../twin_sources/sql/reference_sqlite.sql");
 
+/// The simulator's own record of when each order was released and finished, beside the
+/// reference tables (which, like a real WMS's, keep no completion time the connector needs):
+/// ground truth for tests of the report's cycle times. The connector never reads it.
+const TRUTH: &str = "CREATE TABLE IF NOT EXISTS sim_order_truth (\
+    order_id INTEGER PRIMARY KEY, priority INTEGER NOT NULL, zone TEXT, picker TEXT, \
+    lines INTEGER NOT NULL, released_ms INTEGER NOT NULL, done_ms INTEGER NOT NULL)";
+
 /// Minutes an order may take before it is due, by priority (normal, express, emergency).
 const DUE_MIN: [u64; 3] = [240, 120, 60];
 
@@ -37,6 +44,7 @@ impl WmsWriter {
         // A small page cache (SQLite's default is 2 MB a connection): the writer only appends.
         conn.pragma_update(None, "cache_size", -256).map_err(err)?;
         conn.execute_batch(SCHEMA).map_err(err)?;
+        conn.execute_batch(TRUTH).map_err(err)?;
         let revision: i64 = conn
             .query_row(
                 "SELECT MAX(COALESCE((SELECT MAX(revision) FROM wms_order), 0), \
@@ -114,10 +122,18 @@ fn write_rows(
                      WHERE wms_line.status <> excluded.status",
                 )
                 .map_err(|e| e.to_string())?;
+        let mut truth_st = tx
+            .prepare_cached(
+                "INSERT OR IGNORE INTO sim_order_truth (order_id, priority, zone, picker, lines, released_ms, done_ms) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)",
+            )
+            .map_err(|e| e.to_string())?;
         for o in orders {
             *revision += 1;
             let zone = site.layout.zones.get(usize::from(o.zone)).map(|z| z.name.as_str());
-            let picker = o.picker.and_then(|p| site.layout.pickers.get(p)).map(|p| p.id.as_str());
+            // Like a site's WMS, it remembers who picked an order after it was handed over.
+            let picker =
+                o.picker.or(o.picked_by).and_then(|p| site.layout.pickers.get(p)).map(|p| p.id.as_str());
             let due = o.released_ms + DUE_MIN[usize::from(o.priority.min(2))] * 60_000;
             order_st
                 .execute(rusqlite::params![
@@ -131,6 +147,19 @@ fn write_rows(
                     *revision,
                 ])
                 .map_err(|e| e.to_string())?;
+            if let Some(done) = o.done_ms {
+                truth_st
+                    .execute(rusqlite::params![
+                        o.id,
+                        o.priority,
+                        zone,
+                        picker,
+                        o.lines.len() as i64,
+                        o.released_ms as i64,
+                        done as i64
+                    ])
+                    .map_err(|e| e.to_string())?;
+            }
             for l in &o.lines {
                 let (status, confirmed) = match l.state {
                     LineState::Waiting => (LineStatus::Open, None),
@@ -209,6 +238,8 @@ mod tests {
             picker: Some(0),
             status: OrderStatus::Active,
             slot: None,
+            done_ms: None,
+            picked_by: Some(0),
         };
         w.write(&site, &[&order]).unwrap();
         let row: (String, String, String, i64) = w
@@ -230,6 +261,26 @@ mod tests {
             .collect::<Result<_, _>>()
             .unwrap();
         assert_eq!(lines, vec![(70, "short".into(), Some(1)), (71, "lit".into(), None)]);
+        let truth = |w: &WmsWriter| -> i64 {
+            w.conn.query_row("SELECT COUNT(*) FROM sim_order_truth", [], |r| r.get(0)).unwrap()
+        };
+        assert_eq!(truth(&w), 0, "an open order has no completion yet");
+        // Done and handed over at packing: the board forgets the picker, the WMS does not.
+        let done =
+            Order { status: OrderStatus::Done, done_ms: Some(6 * 3_600_000 + 90_000), picker: None, ..order };
+        w.write(&site, &[&done]).unwrap();
+        let picker: String =
+            w.conn.query_row("SELECT picker FROM wms_order WHERE order_id = 7", [], |r| r.get(0)).unwrap();
+        assert_eq!(picker, site.layout.pickers[0].id);
+        let row: (i64, i64, i64) = w
+            .conn
+            .query_row(
+                "SELECT lines, released_ms, done_ms FROM sim_order_truth WHERE order_id = 7",
+                [],
+                |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)),
+            )
+            .unwrap();
+        assert_eq!(row, (2, 6 * 3_600_000, 6 * 3_600_000 + 90_000));
         std::fs::remove_dir_all(&dir).unwrap();
     }
 }
