@@ -77,14 +77,10 @@ fn percentile(v: &mut [f64], q: f64) -> f64 {
 
 fn main() {
     let args: Vec<String> = std::env::args().collect();
-    let changes: u16 =
-        args.iter().position(|a| a == "--changes").and_then(|i| args.get(i + 1)?.parse().ok()).unwrap_or(15);
+    let arg = |name: &str| args.iter().position(|a| a == name).and_then(|i| args.get(i + 1).cloned());
+    let changes: u16 = arg("--changes").and_then(|v| v.parse().ok()).unwrap_or(15);
     // A busier floor: `--sim-speed 60` runs the simulated shift 60× faster (orders, lights).
-    let sim_speed = args
-        .iter()
-        .position(|a| a == "--sim-speed")
-        .and_then(|i| args.get(i + 1).cloned())
-        .unwrap_or("1".into());
+    let sim_speed = arg("--sim-speed").unwrap_or_else(|| "1".into());
     let bin = env!("CARGO_BIN_EXE_picktwin");
     let layout = concat!(env!("CARGO_MANIFEST_DIR"), "/layouts/pharma_dc.ron");
     let site = Arc::new(Site::load(layout).unwrap());
@@ -152,7 +148,7 @@ fn main() {
             let (tx, rx) = crossbeam_channel::unbounded::<LinkMessage>();
             let options =
                 ViewerOptions { broker: url.clone(), site: "bench".into(), ca_pem: None, client_auth: None };
-            viewers.push(Viewer::spawn(site.clone(), options, Some(Sink::Channel(tx))).unwrap());
+            viewers.push(Viewer::spawn(site.clone(), options, Some(Sink::Channels(vec![tx]))).unwrap());
             let out = arrivals_tx.clone();
             thread::spawn(move || {
                 // The first arrival of each change counts (later keyframes repeat it).

@@ -125,12 +125,11 @@ fn parse_start(s: &str) -> Result<u64, String> {
 /// `hour`, `shift` or `HH:MM-HH:MM`: which picks the heatmap counts.
 pub fn parse_heat(s: &str) -> Result<twin_overlay::ops::HeatWindow, String> {
     use twin_overlay::ops::HeatWindow;
-    let hhmm = twin_model::shifts::parse_hhmm;
     match s {
         "hour" => Ok(HeatWindow::LastHour),
         "shift" => Ok(HeatWindow::Shift),
-        _ => match s.split_once('-').map(|(a, b)| (hhmm(a), hhmm(b))) {
-            Some((Some(from), Some(to))) if from != to => Ok(HeatWindow::Clock { from, to }),
+        _ => match twin_model::shifts::ClockRange::parse(s) {
+            Some(r) if r.from_s != r.to_s => Ok(HeatWindow::Clock(r)),
             _ => Err(format!(
                 "{s:?}: write hour (picks in the last hour), shift (this shift) or a clock range \
                  HH:MM-HH:MM such as 06:00-08:30"

@@ -32,6 +32,8 @@ pub fn run(args: &RecordArgs) -> ExitCode {
         source: source_text,
         ..RecorderOptions::default()
     };
+    // The history store's URL and spool file (None: `--no-history`).
+    let history_store = history_beside(&args.out, args.history.as_deref(), args.no_history);
     // The file first: a bad path fails before anything connects.
     let recorder = match Recorder::create(site.clone(), &args.out, options) {
         Ok(r) => r,
@@ -49,34 +51,31 @@ pub fn run(args: &RecordArgs) -> ExitCode {
                 return ExitCode::FAILURE;
             }
         };
+        // The viewer hands every message to the recorder and, on a channel of its own, to the
+        // history writer.
         let (tx, rx) = crossbeam_channel::unbounded();
-        let viewer =
-            match twin_gateway::Viewer::spawn(site.clone(), options, Some(twin_gateway::Sink::Channel(tx))) {
-                Ok(v) => v,
-                Err(e) => {
-                    eprintln!("error: cannot start the viewer: {e}");
-                    return ExitCode::FAILURE;
-                }
-            };
-        // The viewer has one sink: a thread hands each message to the recorder and the history.
-        let (rx, history) = match history_store(args) {
+        let mut sinks = vec![tx];
+        let history = match &history_store {
             Some(store) => {
-                let (to_rec, rec_rx) = crossbeam_channel::unbounded();
                 let (to_hist, hist_rx) = crossbeam_channel::unbounded();
-                std::thread::spawn(move || {
-                    for m in rx {
-                        let _ = to_hist.send(m.clone());
-                        if to_rec.send(m).is_err() {
-                            break;
-                        }
-                    }
-                });
-                match start_history(&site, hist_rx, &store) {
-                    Some(h) => (rec_rx, Some(h)),
+                sinks.push(to_hist);
+                match start_history(&site, hist_rx, store) {
+                    Some(h) => Some(h),
                     None => return ExitCode::FAILURE,
                 }
             }
-            None => (rx, None),
+            None => None,
+        };
+        let viewer = match twin_gateway::Viewer::spawn(
+            site.clone(),
+            options,
+            Some(twin_gateway::Sink::Channels(sinks)),
+        ) {
+            Ok(v) => v,
+            Err(e) => {
+                eprintln!("error: cannot start the viewer: {e}");
+                return ExitCode::FAILURE;
+            }
         };
         let thread = match RecorderThread::spawn(recorder, rx) {
             Ok(t) => t,
@@ -105,7 +104,7 @@ pub fn run(args: &RecordArgs) -> ExitCode {
         controllers: args.controllers.clone(),
         speed: args.speed,
         seed: args.seed,
-        lossless: 1 + usize::from(history_store(args).is_some()),
+        lossless: 1 + usize::from(history_store.is_some()),
         start_ms: None,
     };
     let mut source = match Source::start(&site, &options) {
@@ -118,8 +117,8 @@ pub fn run(args: &RecordArgs) -> ExitCode {
     drop(source.link.take_view());
     // The history writer has a subscription of its own: a slow database never slows the
     // recorder.
-    let history = match history_store(args) {
-        Some(store) => match source.lossless.pop().and_then(|rx| start_history(&site, rx, &store)) {
+    let history = match &history_store {
+        Some(store) => match source.lossless.pop().and_then(|rx| start_history(&site, rx, store)) {
             Some(h) => Some(h),
             None => {
                 source.stop();
@@ -152,11 +151,6 @@ pub fn run(args: &RecordArgs) -> ExitCode {
     let code = finish(thread, started);
     finish_history(history);
     code
-}
-
-/// The history store's URL and spool file (None: `--no-history`).
-fn history_store(args: &RecordArgs) -> Option<(String, std::path::PathBuf)> {
-    history_beside(&args.out, args.history.as_deref(), args.no_history)
 }
 
 /// The history store of a recording at `out`: `url`, else SQLite beside it; its spool beside it.
@@ -216,7 +210,8 @@ fn wait(args: &RecordArgs, stop: &AtomicBool, runtime: Option<&tokio::runtime::R
     let mut last_status = Instant::now();
     while !stop.load(Ordering::Relaxed) && args.run_for.is_none_or(|s| started.elapsed().as_secs_f64() < s) {
         match runtime {
-            Some(rt) => rt.block_on(tokio::time::sleep(Duration::from_millis(50))),
+            // The sleep is made inside the runtime: a timer needs its reactor when created.
+            Some(rt) => rt.block_on(async { tokio::time::sleep(Duration::from_millis(50)).await }),
             None => std::thread::sleep(Duration::from_millis(50)),
         }
         if last_status.elapsed() >= Duration::from_secs(10) {

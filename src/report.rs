@@ -7,6 +7,7 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::Instant;
 
+use twin_model::shifts::ClockRange;
 use twin_report::{Range, ReportError};
 
 /// Arguments of `picktwin report`.
@@ -52,7 +53,7 @@ pub fn run(args: &ReportArgs) -> ExitCode {
     crate::init_logging();
     let range = match (args.shift, args.from, args.to) {
         (Some(s), _, _) => Range::Shift(s),
-        (None, Some(a), Some(b)) => Range::Clock(a, b),
+        (None, Some(from_s), Some(to_s)) => Range::Clock(ClockRange { from_s, to_s }),
         _ => Range::All,
     };
     let started = Instant::now();
@@ -69,8 +70,7 @@ pub fn run(args: &ReportArgs) -> ExitCode {
             let Some(site) = crate::load_site(args.layout.as_deref()) else { return ExitCode::FAILURE };
             twin_report::from_store(url, &site, range).map(|(r, f)| (r, f, (*site).clone()))
         }
-        None => twin_report::from_recordings(&args.recordings, range, progress)
-            .map(|(r, c)| (r, twin_report::figures::Facts::of(&c), c.site().clone())),
+        None => twin_report::from_recordings(&args.recordings, range, progress),
     };
     let (report, facts, site) = match computed {
         Ok(r) => r,

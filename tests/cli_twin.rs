@@ -109,6 +109,19 @@ fn a_gateway_process_feeds_a_headless_viewer_through_mosquitto() {
         .spawn()
         .unwrap();
     std::thread::sleep(std::time::Duration::from_secs(2));
+    // A recorder of the gateway's topics beside the viewer: the viewer's messages go to the
+    // recording and to the history store, each on a channel of its own.
+    let rec = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("from-gateway.ptrec");
+    let history = rec.with_extension("history.sqlite");
+    let _ = std::fs::remove_file(&history);
+    let recorder = Command::new(env!("CARGO_BIN_EXE_picktwin"))
+        .args(["record", "--layout", "layouts/demo.ron", "--source", &url, "--for", "4", "--out"])
+        .arg(&rec)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
     let out = picktwin(&[
         "--layout",
         "layouts/demo.ron",
@@ -126,6 +139,18 @@ fn a_gateway_process_feeds_a_headless_viewer_through_mosquitto() {
     // health of the controller, read from the broker.
     let last = stdout.lines().rev().find(|l| l.starts_with("modules:")).unwrap_or_else(|| panic!("{stdout}"));
     assert!(last.contains("ptl-1 ok"), "{last}");
+    let rec_out = recorder.wait_with_output().unwrap();
+    let rec_text = text(&rec_out.stdout);
+    assert!(rec_out.status.success(), "{rec_text}{}", text(&rec_out.stderr));
+    let messages: u64 = rec_text
+        .split_once(" s: ")
+        .and_then(|(_, r)| r.split(' ').next()?.parse().ok())
+        .unwrap_or_else(|| panic!("{rec_text}"));
+    assert!(messages > 199, "the recording holds the floor: {rec_text}");
+    assert!(
+        rec_text.contains("history: ") && history.exists(),
+        "and the history store was written: {rec_text}"
+    );
     // Refusing to write is structural: there is no flag for it.
     let out = picktwin(&["--source", &url, "--allow-writes", "--headless", "--for", "1"]);
     assert_eq!(out.status.code(), Some(2), "clap refuses the combination");

@@ -3,21 +3,16 @@
 //! every frame), the headless twin and the recorder run through it for a simulated hour (the
 //! simulator at 600×); any write code (05, 06, 15, 16, 23) fails the test.
 
-use std::net::TcpListener;
 use std::process::{Command, Stdio};
 use std::sync::Arc;
 use std::time::Duration;
 
 mod common;
-use common::{Reaper, text, wait_for_port};
+use common::{Reaper, free_port, text, wait_for_port};
 
 #[path = "support/wire_watch.rs"]
 mod wire_watch;
 use wire_watch::{Codes, proxy};
-
-fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 #[test]
 fn a_simulated_hour_of_the_twin_the_window_and_the_recorder_sends_no_write() {

@@ -13,7 +13,7 @@ use std::path::PathBuf;
 use std::process::{Child, ChildStdin, Command, Stdio};
 use std::time::Duration;
 
-use common::{Reaper, picktwin, text};
+use common::{Reaper, free_port, picktwin, text};
 use serde_json::Value;
 
 #[path = "support/fc16.rs"]
@@ -25,10 +25,6 @@ mod wait;
 #[path = "support/wire_watch.rs"]
 mod wire_watch;
 use wait::until;
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
-}
 
 /// A quiet simulator (no orders), its controllers' `NAME=HOST:PORT`.
 fn sim(layout: &str, listen: &str, controllers: usize) -> (Reaper, Vec<String>) {

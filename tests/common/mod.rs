@@ -35,3 +35,8 @@ pub fn wait_for_port(addr: &str) {
         std::thread::sleep(std::time::Duration::from_millis(50));
     }
 }
+
+/// A TCP port free on 127.0.0.1 now (for a server a test starts).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port()
+}

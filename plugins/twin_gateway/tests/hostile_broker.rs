@@ -76,7 +76,7 @@ fn a_broker_outage_while_the_floor_changes_never_rewinds_a_viewer() {
     let (tx, rx) = crossbeam_channel::unbounded();
     let options =
         ViewerOptions { broker: broker.url(), site: "test".into(), ca_pem: None, client_auth: None };
-    let v = Viewer::spawn(site.clone(), options, Some(Sink::Channel(tx))).unwrap();
+    let v = Viewer::spawn(site.clone(), options, Some(Sink::Channels(vec![tx]))).unwrap();
     assert!(until(Duration::from_secs(10), || v.stats().keyframes > 0));
     let module = site.module_at(0, 7).unwrap();
 

@@ -66,6 +66,14 @@ impl ShiftCalendar {
         }
     }
 
+    /// The first shift start after `t` (clock seconds), None for a calendar without starts.
+    pub fn next_start_after(&self, t: f64) -> Option<f64> {
+        let day = (t / f64::from(DAY_S)).floor() * f64::from(DAY_S);
+        let today = self.starts_s.iter().map(|&s| day + f64::from(s));
+        let tomorrow = self.starts_s.iter().map(|&s| day + f64::from(DAY_S + s));
+        today.chain(tomorrow).find(|&s| s > t)
+    }
+
     /// A number that changes exactly when a new shift starts (for rotating files): shifts are
     /// counted from day 0's first.
     pub fn index_of(&self, t: u32) -> i64 {
@@ -80,7 +88,6 @@ impl ShiftCalendar {
     }
 }
 
-/// `HH:MM` → seconds of the day.
 /// `HH:MM` (00:00 to 23:59) as seconds of the day.
 pub fn parse_hhmm(t: &str) -> Option<u32> {
     let (h, m) = t.split_once(':')?;
@@ -91,9 +98,76 @@ pub fn parse_hhmm(t: &str) -> Option<u32> {
     (h < 24 && m < 60).then_some(h * 3600 + m * 60)
 }
 
+/// Seconds of the day (taken modulo a day) as `HH:MM`: [`parse_hhmm`]'s inverse.
+pub fn format_hhmm(s: u64) -> String {
+    let s = s % u64::from(DAY_S);
+    format!("{:02}:{:02}", s / 3600, s / 60 % 60)
+}
+
+/// A clock range of the day, `[from_s, to_s)` in seconds since midnight; `to_s` ≤ `from_s`
+/// ends the next day (a night range, or a whole day when equal). A report's `--from`/`--to` and
+/// the heatmap's window both are one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct ClockRange {
+    /// Start, seconds since midnight.
+    pub from_s: u32,
+    /// End, seconds since midnight.
+    pub to_s: u32,
+}
+
+impl ClockRange {
+    /// `HH:MM-HH:MM`.
+    pub fn parse(t: &str) -> Option<Self> {
+        let (a, b) = t.split_once('-')?;
+        Some(Self { from_s: parse_hhmm(a)?, to_s: parse_hhmm(b)? })
+    }
+
+    /// Its length, seconds.
+    pub fn len_s(self) -> u32 {
+        if self.to_s > self.from_s { self.to_s - self.from_s } else { self.to_s + DAY_S - self.from_s }
+    }
+
+    /// `[start, end)` on the clock for the day whose midnight is `day_s`.
+    pub fn on_day(self, day_s: f64) -> (f64, f64) {
+        let start = day_s + f64::from(self.from_s);
+        (start, start + f64::from(self.len_s()))
+    }
+
+    /// Its latest occurrence that has started by clock time `now`.
+    pub fn latest_by(self, now: f64) -> (f64, f64) {
+        let day = (now / f64::from(DAY_S)).floor() * f64::from(DAY_S);
+        let today = self.on_day(day);
+        if today.0 <= now { today } else { self.on_day(day - f64::from(DAY_S)) }
+    }
+
+    /// "06:00–08:30".
+    pub fn label(self) -> String {
+        format!("{}–{}", format_hhmm(self.from_s.into()), format_hhmm(self.to_s.into()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn clock_ranges_and_next_starts() {
+        let morning = ClockRange::parse("06:00-08:30").unwrap();
+        assert_eq!((morning.from_s, morning.to_s, morning.len_s()), (21_600, 30_600, 9_000));
+        assert_eq!(morning.on_day(86_400.0), (108_000.0, 117_000.0));
+        assert_eq!(morning.label(), "06:00–08:30");
+        let night = ClockRange::parse("22:00-06:00").unwrap();
+        assert_eq!(night.latest_by(3600.0), (-7_200.0, 21_600.0), "01:00: last night's");
+        assert_eq!(night.latest_by(23.0 * 3600.0), (79_200.0, 108_000.0), "23:00: tonight's");
+        assert_eq!(ClockRange { from_s: 0, to_s: 0 }.len_s(), 86_400, "equal ends: a whole day");
+        assert_eq!(ClockRange::parse("06:00"), None);
+        assert_eq!(ClockRange::parse("06:00-24:00"), None);
+        assert_eq!(format_hhmm(86_400 + 3_660), "01:01");
+        let s = ShiftCalendar::default();
+        assert_eq!(s.next_start_after(6.0 * 3600.0), Some(14.0 * 3600.0));
+        assert_eq!(s.next_start_after(23.0 * 3600.0), Some(30.0 * 3600.0), "tomorrow's 06:00");
+        assert_eq!(ShiftCalendar::from_hours(&[]).next_start_after(0.0), None);
+    }
 
     #[test]
     fn shift_start_and_index() {

@@ -3,6 +3,8 @@
 //! From the model's confirmed picks (those the twin saw light and confirm), so live and replay
 //! agree.
 
+use twin_model::shifts::ClockRange;
+
 use super::Ops;
 
 /// Which picks the heatmap counts.
@@ -12,15 +14,9 @@ pub enum HeatWindow {
     LastHour,
     /// Since the current shift started.
     Shift,
-    /// A clock range of the day, `[from, to)` in seconds since midnight (`to` ≤ `from`: it
-    /// ends the next day), as a report's `--from`/`--to`: its most recent occurrence that has
+    /// A clock range of the day, as a report's `--from`/`--to`: its latest occurrence that has
     /// started.
-    Clock {
-        /// Start, seconds since midnight.
-        from: u32,
-        /// End, seconds since midnight.
-        to: u32,
-    },
+    Clock(ClockRange),
 }
 
 impl HeatWindow {
@@ -29,27 +25,16 @@ impl HeatWindow {
         match self {
             Self::LastHour => "last hour".into(),
             Self::Shift => "this shift".into(),
-            Self::Clock { from, to } => {
-                let hm = |s: u32| format!("{:02}:{:02}", s / 3600 % 24, s / 60 % 60);
-                format!("{}–{}", hm(from), hm(to))
-            }
+            Self::Clock(range) => range.label(),
         }
     }
 
     /// The window `[start, end)` on the site clock, seconds, at the model's clock.
     pub fn bounds(self, ops: &Ops) -> (f64, f64) {
-        let now = ops.now();
         match self {
-            Self::LastHour => (now - 3600.0, f64::INFINITY),
+            Self::LastHour => (ops.now() - 3600.0, f64::INFINITY),
             Self::Shift => (ops.kpis().shift_start_s, f64::INFINITY),
-            Self::Clock { from, to } => {
-                let mut start = (now / 86_400.0).floor() * 86_400.0 + f64::from(from);
-                if start > now {
-                    start -= 86_400.0;
-                }
-                let len = if to > from { to - from } else { to + 86_400 - from };
-                (start, start + f64::from(len))
-            }
+            Self::Clock(range) => range.latest_by(ops.now()),
         }
     }
 }
@@ -117,12 +102,12 @@ mod tests {
         );
         let shift = heat_counts(&ops, 10, HeatWindow::Shift);
         assert_eq!(shift.iter().sum::<u32>(), 5, "the 06:00 shift holds all five");
-        let morning = HeatWindow::Clock { from: 6 * 3600, to: 8 * 3600 + 1800 };
+        let morning = HeatWindow::Clock(ClockRange { from_s: 6 * 3600, to_s: 8 * 3600 + 1800 });
         let c = heat_counts(&ops, 10, morning);
         // Module 9's pick came after 09:30 on the model's clock (which never runs backwards).
         assert_eq!((c[3], c[5], c[9]), (1, 0, 0), "07:00 in 06:00–08:30; 09:00 and later not");
         assert_eq!(morning.label(), "06:00–08:30");
-        let late = HeatWindow::Clock { from: 22 * 3600, to: 7 * 3600 + 1800 };
+        let late = HeatWindow::Clock(ClockRange { from_s: 22 * 3600, to_s: 7 * 3600 + 1800 });
         assert_eq!(late.bounds(&ops), (-2.0 * 3600.0, 7.5 * 3600.0), "last night's, past midnight");
         assert_eq!(heat_counts(&ops, 10, late)[3], 1);
         let (levels, max) = heat_levels(&hour);

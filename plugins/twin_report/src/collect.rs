@@ -146,7 +146,7 @@ impl Collector {
                 self.pickers.insert(order.order_id, order.picker);
             }
             LinkMessage::Picker { picker, reading } => {
-                let p = usize::from(*picker);
+                let (p, walking) = (usize::from(*picker), self.in_range());
                 let Some(last) = self.last_pos.get_mut(p) else {
                     self.skipped += 1;
                     return;
@@ -157,8 +157,7 @@ impl Collector {
                     return;
                 }
                 if let Some(prev) = *last
-                    && self.from_s <= now
-                    && now < self.to_s
+                    && walking
                 {
                     let step = ((at[0] - prev[0]).powi(2) + (at[1] - prev[1]).powi(2)).sqrt();
                     if step <= MAX_STEP_M {
@@ -270,13 +269,4 @@ impl Collector {
 /// Seconds of `[a, b)` inside `[from, to)`.
 fn overlap(a: f64, b: f64, from: f64, to: f64) -> f64 {
     (b.min(to) - a.max(from)).max(0.0)
-}
-
-/// Completed lines by module (for heat and velocity), counting each line once.
-pub fn picks_by_module(lines: &[LineFact]) -> HashMap<ModuleIndex, u32> {
-    let mut m = HashMap::new();
-    for l in lines.iter().filter(|l| l.module != NO_MODULE) {
-        *m.entry(l.module).or_insert(0) += 1;
-    }
-    m
 }

@@ -164,12 +164,8 @@ impl Facts {
     }
 }
 
-/// The figures of what `c` collected; `hours` is the time the data covered.
-pub fn report(c: &Collector, hours: f64) -> Report {
-    report_of(c.site(), &c.ops.config().kpi, &Facts::of(c), hours)
-}
-
-/// The figures of `f` on `site`, with the service levels of `kpi`.
+/// The figures of `f` on `site`, with the service levels of `kpi`; `hours` is the time the
+/// data covered.
 pub fn report_of(site: &twin_model::Site, kpi: &twin_ops::KpiConfig, f: &Facts, hours: f64) -> Report {
     let (from_s, to_s) = (f.from_s, f.to_s);
     let per_h = |n: u32| if hours > 0.0 { f64::from(n) / hours } else { 0.0 };

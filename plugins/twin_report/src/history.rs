@@ -110,8 +110,7 @@ impl Writer {
     fn batch(&mut self) -> Batch {
         let site = &self.site;
         let c = &self.collector;
-        let name =
-            |v: Option<u16>, names: &dyn Fn(usize) -> Option<String>| v.and_then(|i| names(usize::from(i)));
+        let zone = |z: u16| site.layout.zones.get(usize::from(z)).map(|z| z.name.clone());
         let lines = c.lines[self.sent_lines..]
             .iter()
             .map(|l| {
@@ -121,8 +120,11 @@ impl Writer {
                     line_id: i64::from(l.line_id),
                     module_id: m.map(|m| i64::from(m.id.0)),
                     location: m.map(|m| m.location.to_string()),
-                    zone: name(l.zone, &|i| site.layout.zones.get(i).map(|z| z.name.clone())),
-                    picker: name(l.picker, &|i| site.layout.pickers.get(i).map(|p| p.id.clone())),
+                    zone: l.zone.and_then(zone),
+                    picker: l
+                        .picker
+                        .and_then(|p| site.layout.pickers.get(usize::from(p)))
+                        .map(|p| p.id.clone()),
                     asked: i32::from(l.asked),
                     confirmed: i32::from(l.confirmed),
                     short: l.short,
@@ -141,7 +143,7 @@ impl Writer {
                 orders.push(OrderRow {
                     order_id: i64::from(o.id),
                     priority: i32::from(o.priority),
-                    zone: site.layout.zones.get(usize::from(o.zone)).map(|z| z.name.clone()),
+                    zone: zone(o.zone),
                     release_clock_s: f64::from(o.release_s),
                     done_clock_s: done,
                     // Seen done at most a flush (1 s) ago.
@@ -177,8 +179,21 @@ impl Writer {
         if batch.is_empty() && !spooled {
             return;
         }
-        let result =
-            self.write_spool().and_then(|()| if batch.is_empty() { Ok(()) } else { self.write(&batch) });
+        let result = self
+            .write_spool(spooled)
+            .and_then(|()| if batch.is_empty() { Ok(()) } else { self.write(&batch) });
+        if let Err(e) = &result {
+            if self.warned.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
+                tracing::warn!("{e}; spooling to {} and retrying every second", self.spool.display());
+                self.warned = Some(Instant::now());
+            }
+            if !batch.is_empty()
+                && let Err(e) = append(&self.spool, &batch)
+            {
+                tracing::error!("history spool {}: {e}; these rows are lost", self.spool.display());
+            }
+        }
+        // The counters after the file work: whoever reads them never waits on a disk.
         let mut s = self.stats.lock().unwrap_or_else(std::sync::PoisonError::into_inner);
         match result {
             Ok(()) => {
@@ -187,34 +202,35 @@ impl Writer {
                 s.rows.2 += batch.incidents.len() as u64;
             }
             Err(e) => {
-                if self.warned.is_none_or(|t| t.elapsed() >= Duration::from_secs(10)) {
-                    tracing::warn!("{e}; spooling to {} and retrying every second", self.spool.display());
-                    self.warned = Some(Instant::now());
-                }
                 s.last_error = Some(e);
-                if !batch.is_empty() {
-                    s.spooled += 1;
-                    if let Err(e) = append(&self.spool, &batch) {
-                        tracing::error!("history spool {}: {e}; these rows are lost", self.spool.display());
-                    }
-                }
+                s.spooled += u64::from(!batch.is_empty());
             }
         }
     }
 
-    fn write(&mut self, b: &Batch) -> Result<(), String> {
+    /// The database, connected again if the last write failed.
+    fn store(&mut self) -> Result<&mut Box<dyn Store>, String> {
         if self.store.is_none() {
             self.store = Some(crate::store::open(&self.url)?);
         }
-        let r = self.store.as_mut().map_or(Ok(()), |s| s.write(b));
+        self.store.as_mut().ok_or_else(|| format!("history store {}: not open", self.url))
+    }
+
+    fn write(&mut self, b: &Batch) -> Result<(), String> {
+        let r = self.store()?.write(b);
         if r.is_err() {
             self.store = None;
         }
         r
     }
 
-    /// Writes the spool's batches in order, then removes it.
-    fn write_spool(&mut self) -> Result<(), String> {
+    /// Writes the spool's batches in order, then removes it. During an outage the database is
+    /// tried first, so a growing spool is not read again every second.
+    fn write_spool(&mut self, spooled: bool) -> Result<(), String> {
+        if !spooled {
+            return Ok(());
+        }
+        self.store()?;
         let Ok(text) = std::fs::read_to_string(&self.spool) else { return Ok(()) };
         let mut n = 0;
         for line in text.lines().filter(|l| !l.trim().is_empty()) {

@@ -14,19 +14,19 @@ pub mod write;
 
 use twin_link::LinkMessage;
 use twin_model::Site;
+use twin_model::shifts::ClockRange;
 use twin_record::Recording;
 
 pub use collect::{Collector, LineFact};
-pub use figures::{Report, report};
+pub use figures::{Facts, Report, report_of};
 
 /// What to report on: a range of the site clock.
 #[derive(Debug, Clone, Copy, PartialEq)]
 pub enum Range {
     /// Everything recorded.
     All,
-    /// `[from, to)` as clock times of the recording's first day (seconds since its midnight);
-    /// `to` ≤ `from` means the next day.
-    Clock(u32, u32),
+    /// A clock range of the recording's first day (`to` ≤ `from` ends the next day).
+    Clock(ClockRange),
     /// The shift of the site's calendar that starts at this time of the first day.
     Shift(u32),
 }
@@ -47,20 +47,25 @@ pub enum ReportError {
     Empty(String, String, String, String),
 }
 
-/// Plays `paths` (in the order given) and computes the report for `range`; `progress` gets the
-/// fraction done (by recorded time).
+/// Plays `paths` (in the order given) and computes the report for `range`, with the facts it
+/// was computed from and the recorded site; `progress` gets the fraction done (by recorded
+/// time).
 pub fn from_recordings(
     paths: &[String],
     range: Range,
     mut progress: impl FnMut(f64),
-) -> Result<(Report, Collector), ReportError> {
-    let mut recordings = Vec::new();
+) -> Result<(Report, Facts, Site), ReportError> {
+    let mut recordings: Vec<Recording> = Vec::new();
     for p in paths {
         let r = Recording::open(p, None, |_| {}).map_err(|e| ReportError::Recording(e.to_string()))?;
         if let Some(first) = recordings.first()
-            && r.header.layout_id != first_id(first)
+            && r.header.layout_id != first.header.layout_id
         {
-            return Err(ReportError::OtherSite(p.clone(), r.header.layout_name.clone(), first_name(first)));
+            return Err(ReportError::OtherSite(
+                p.clone(),
+                r.header.layout_name.clone(),
+                first.header.layout_name.clone(),
+            ));
         }
         recordings.push(r);
     }
@@ -113,19 +118,12 @@ pub fn from_recordings(
         return Err(ReportError::Empty(a, b, w(first_clock), w(last_clock)));
     }
     let hours = ((seen_to - seen_from) / 3600.0).max(0.0);
-    let mut r = report(&c, hours);
+    let facts = Facts::of(&c);
+    let mut r = report_of(&site, &c.ops.config().kpi, &facts, hours);
     if !from_s.is_finite() {
         (r.from_s, r.to_s) = (seen_from, seen_to);
     }
-    Ok((r, c))
-}
-
-fn first_id(r: &Recording) -> String {
-    r.header.layout_id.clone()
-}
-
-fn first_name(r: &Recording) -> String {
-    r.header.layout_name.clone()
+    Ok((r, facts, site))
 }
 
 /// The clock range `[from, to)` of `range` on the day of `first_clock` (site clock seconds).
@@ -133,25 +131,17 @@ fn clock_range(site: &Site, range: Range, first_clock: f64) -> (f64, f64) {
     let day = (first_clock / 86_400.0).floor() * 86_400.0;
     match range {
         Range::All => (f64::NEG_INFINITY, f64::INFINITY),
-        Range::Clock(a, b) => {
-            let from = day + f64::from(a);
-            (from, if b > a { day + f64::from(b) } else { day + 86_400.0 + f64::from(b) })
-        }
+        Range::Clock(r) => r.on_day(day),
         Range::Shift(a) => {
             let from = day + f64::from(a);
-            let starts = site.shifts.starts_s();
-            let next = starts
-                .iter()
-                .map(|&s| day + f64::from(s))
-                .chain(starts.iter().map(|&s| day + 86_400.0 + f64::from(s)));
-            (from, next.filter(|&t| t > from).fold(f64::INFINITY, f64::min))
+            (from, site.shifts.next_start_after(from).unwrap_or(f64::INFINITY))
         }
     }
 }
 
 /// The report for `range` from the history store at `url` (the site's rows; ranges are on the
 /// day of its first row). Mis-picks and walking are not in the store: they read 0 and nothing.
-pub fn from_store(url: &str, site: &Site, range: Range) -> Result<(Report, figures::Facts), ReportError> {
+pub fn from_store(url: &str, site: &Site, range: Range) -> Result<(Report, Facts), ReportError> {
     let mut store = store::open(url).map_err(ReportError::Recording)?;
     let all = store.read(&site.layout.name, -1e18, 1e18).map_err(ReportError::Recording)?;
     let first = all.lines.iter().map(|l| l.done_clock_s).fold(f64::INFINITY, f64::min);
@@ -213,19 +203,11 @@ pub fn from_store(url: &str, site: &Site, range: Range) -> Result<(Report, figur
     }
     let seen_from = lines.iter().map(|l| l.done_s).fold(f64::INFINITY, f64::min);
     let seen_to = lines.iter().map(|l| l.done_s).fold(f64::NEG_INFINITY, f64::max);
-    let facts = figures::Facts {
-        lines,
-        orders,
-        downtime_s,
-        mispicks: None,
-        walked_m: None,
-        now_s: last,
-        from_s,
-        to_s,
-    };
+    let facts =
+        Facts { lines, orders, downtime_s, mispicks: None, walked_m: None, now_s: last, from_s, to_s };
     let hours = ((seen_to - seen_from) / 3600.0).max(0.0);
     let kpi = twin_ops::OpsConfig::for_site(site).kpi;
-    let mut r = figures::report_of(site, &kpi, &facts, hours);
+    let mut r = report_of(site, &kpi, &facts, hours);
     if !from_s.is_finite() {
         (r.from_s, r.to_s) = (seen_from, seen_to);
     }

@@ -126,25 +126,29 @@ pub fn tours(lines: &[LineFact], site: &Site) -> Vec<Vec<ModuleIndex>> {
     order_of_first.into_iter().filter_map(|o| by_order.remove(&o)).collect()
 }
 
-/// Walking over `tours` with modules mapped by `moved` (an article's new module).
-fn walked(
+/// Metres of `tour` with its modules mapped by `moved` (an article's new module).
+fn moved_tour_m(
     router: &Router,
     site: &Site,
-    tours: &[Vec<ModuleIndex>],
+    tour: &[ModuleIndex],
     moved: &HashMap<ModuleIndex, ModuleIndex>,
 ) -> f64 {
-    tours
-        .iter()
-        .map(|t| {
-            let mapped: Vec<ModuleIndex> = t.iter().map(|m| *moved.get(m).unwrap_or(m)).collect();
-            f64::from(router.tour_m(site, &mapped))
-        })
-        .sum()
+    let mapped: Vec<ModuleIndex> = tour.iter().map(|m| *moved.get(m).unwrap_or(m)).collect();
+    f64::from(router.tour_m(site, &mapped))
+}
+
+/// Completed lines per module, each line once (lines at unknown locations skipped).
+fn picks_by_module(lines: &[LineFact]) -> HashMap<ModuleIndex, u32> {
+    let mut m = HashMap::new();
+    for l in lines.iter().filter(|l| l.module != twin_link::NO_MODULE) {
+        *m.entry(l.module).or_insert(0) += 1;
+    }
+    m
 }
 
 /// The analysis of `lines`, with at most `max_swaps` swaps suggested.
 pub fn analyse(site: &Site, lines: &[LineFact], router: &Router, max_swaps: usize) -> Slotting {
-    let picks = crate::collect::picks_by_module(lines);
+    let picks = picks_by_module(lines);
     let total: u32 = picks.values().sum();
     let mut slots: Vec<Slot> = (0..site.modules.len() as ModuleIndex)
         .map(|m| Slot {
@@ -175,9 +179,8 @@ pub fn analyse(site: &Site, lines: &[LineFact], router: &Router, max_swaps: usiz
     // selection sort towards that ideal slotting): one swap alone can lengthen tours whose
     // other lines stay far, so the swaps are judged together, and the suggestion is the prefix
     // of them that saves the most.
-    let lengths: Vec<f64> = tours.iter().map(|t| f64::from(router.tour_m(site, t))).collect();
+    let mut lengths: Vec<f64> = tours.iter().map(|t| f64::from(router.tour_m(site, t))).collect();
     let walked_m: f64 = lengths.iter().sum();
-    let mut lengths = lengths;
     let mut through: HashMap<ModuleIndex, Vec<usize>> = HashMap::new();
     for (i, t) in tours.iter().enumerate() {
         for &m in t {
@@ -216,21 +219,15 @@ pub fn analyse(site: &Site, lines: &[LineFact], router: &Router, max_swaps: usiz
                 continue;
             }
             let b = *holder.get(&to).unwrap_or(&to);
-            let mut moved = at.clone();
-            moved.insert(a, to);
-            moved.insert(b, from);
+            at.insert(a, to);
+            at.insert(b, from);
             let mut affected: Vec<usize> =
                 through.get(&a).into_iter().chain(through.get(&b)).flatten().copied().collect();
             affected.sort_unstable();
             affected.dedup();
-            let new: Vec<(usize, f64)> = affected
-                .iter()
-                .map(|&i| (i, walked(router, site, std::slice::from_ref(&tours[i]), &moved)))
-                .collect();
-            for (i, l) in new {
-                lengths[i] = l;
+            for i in affected {
+                lengths[i] = moved_tour_m(router, site, &tours[i], &at);
             }
-            at = moved;
             holder.insert(to, a);
             holder.insert(from, b);
             swaps.push(Swap { fast: from, near: to, saved_m: walked_m - lengths.iter().sum::<f64>() });

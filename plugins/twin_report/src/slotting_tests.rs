@@ -54,7 +54,7 @@ fn ideal(site: &Site, router: &Router, a: &Slotting, lines: &[LineFact]) -> f64 
             moved.insert(f.module, n.module);
         }
     }
-    walked(router, site, &tours(lines, site), &moved)
+    tours(lines, site).iter().map(|t| moved_tour_m(router, site, t, &moved)).sum()
 }
 
 #[test]

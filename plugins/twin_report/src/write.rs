@@ -5,6 +5,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 
 use plotters::prelude::*;
+use twin_model::shifts::format_hhmm;
 
 use crate::collect::LineFact;
 use crate::figures::Report;
@@ -18,8 +19,7 @@ fn field(s: &str) -> String {
 /// `HH:MM` of a site clock time (seconds since day 0's midnight; days beyond 0 as `+Nd`).
 pub fn clock(s: f64) -> String {
     let s = s.max(0.0) as u64;
-    let (day, rest) = (s / 86_400, s % 86_400);
-    let hm = format!("{:02}:{:02}", rest / 3600, rest % 3600 / 60);
+    let (day, hm) = (s / 86_400, format_hhmm(s));
     if day == 0 { hm } else { format!("{hm} +{day}d") }
 }
 
@@ -154,10 +154,7 @@ fn esc(s: &str) -> String {
 /// than a day.
 pub fn heat_range(from_s: f64, to_s: f64) -> Option<String> {
     let span = to_s - from_s;
-    let hm = |s: f64| {
-        let s = (s.max(0.0) as u64) % 86_400;
-        format!("{:02}:{:02}", s / 3600, s % 3600 / 60)
-    };
+    let hm = |s: f64| format_hhmm(s.max(0.0) as u64);
     (span.is_finite() && (60.0..86_400.0).contains(&span)).then(|| format!("{}-{}", hm(from_s), hm(to_s)))
 }
 

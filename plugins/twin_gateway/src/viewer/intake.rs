@@ -12,8 +12,8 @@ use twin_record::TwinState;
 pub enum Sink {
     /// The ECS's view channel (the windowed or headless twin).
     View(ViewSender),
-    /// A channel of every message (a recorder).
-    Channel(crossbeam_channel::Sender<LinkMessage>),
+    /// Channels that each get every message (a recorder, the history writer).
+    Channels(Vec<crossbeam_channel::Sender<LinkMessage>>),
 }
 
 /// A sink and what it missed.
@@ -39,8 +39,10 @@ impl Output {
             Some(Sink::View(tx)) => {
                 Self::count(&mut self.missed, tx.push(m.clone()));
             }
-            Some(Sink::Channel(tx)) => {
-                let _ = tx.send(m.clone());
+            Some(Sink::Channels(txs)) => {
+                for tx in txs.iter() {
+                    let _ = tx.send(m.clone());
+                }
             }
             None => {}
         }

@@ -58,6 +58,11 @@ impl Rect {
         self.y + self.depth
     }
 
+    /// The centre point `[x, y]`.
+    pub fn centre(&self) -> [f32; 2] {
+        [self.x + self.width / 2.0, self.y + self.depth / 2.0]
+    }
+
     /// Whether the two overlap by more than `tolerance` on both axes (touching is no overlap).
     pub fn overlaps(&self, other: &Rect, tolerance: f32) -> bool {
         self.x < other.max_x() - tolerance

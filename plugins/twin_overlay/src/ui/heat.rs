@@ -102,7 +102,10 @@ mod tests {
         assert_eq!(v.module_line(1).as_deref(), Some("1 pick this shift"));
         assert_eq!(v.module_line(9).as_deref(), Some("0 picks this shift"));
         assert_eq!(HeatView::default().module_line(0), None);
-        let v = HeatView { window: Some(HeatWindow::Clock { from: 32_400, to: 41_400 }), ..v };
+        let v = HeatView {
+            window: Some(HeatWindow::Clock(twin_model::shifts::ClockRange { from_s: 32_400, to_s: 41_400 })),
+            ..v
+        };
         assert_eq!(v.module_line(2).as_deref(), Some("12 picks 09:00–11:30"));
     }
 }

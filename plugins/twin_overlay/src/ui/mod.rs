@@ -145,7 +145,7 @@ impl UiState {
     /// The same state with the heatmap in `window` (None: off).
     pub fn with_heat(mut self, window: Option<crate::ops::HeatWindow>) -> Self {
         self.heat = window;
-        self.heat_range = window.filter(|w| matches!(w, crate::ops::HeatWindow::Clock { .. }));
+        self.heat_range = window.filter(|w| matches!(w, crate::ops::HeatWindow::Clock(_)));
         self
     }
 

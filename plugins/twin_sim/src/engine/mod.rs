@@ -207,10 +207,7 @@ impl Engine {
             .map(|(i, p)| {
                 let zone = site.zone_index(&p.home_zone).map(|z| z as u16);
                 let station = (!pack.is_empty()).then(|| pack[i % pack.len()]);
-                let pos = station.map_or([1.0, 1.0], |s| {
-                    let a = layout.stations[s].area;
-                    [a.x + a.width / 2.0, a.y + a.depth / 2.0]
-                });
+                let pos = station.map_or([1.0, 1.0], |s| layout.stations[s].area.centre());
                 // Early and late shifts alternate; breaks staggered by a few minutes.
                 let start = if i % 2 == 0 { 6 * 3600 } else { 14 * 3600 };
                 let stagger = (i as u64 % 6) * 300;

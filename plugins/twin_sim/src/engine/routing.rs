@@ -86,19 +86,15 @@ impl Engine {
     /// The centres of the layout's packing stations (where orders start and end).
     pub fn pack_points(&self) -> Vec<[f32; 2]> {
         use twin_model::layout::StationKind;
-        let centre = |a: twin_model::layout::Rect| [a.x + a.width / 2.0, a.y + a.depth / 2.0];
         let stations = &self.site.layout.stations;
         let pack: Vec<[f32; 2]> =
-            stations.iter().filter(|s| s.kind == StationKind::Pack).map(|s| centre(s.area)).collect();
-        if pack.is_empty() { stations.iter().map(|s| centre(s.area)).collect() } else { pack }
+            stations.iter().filter(|s| s.kind == StationKind::Pack).map(|s| s.area.centre()).collect();
+        if pack.is_empty() { stations.iter().map(|s| s.area.centre()).collect() } else { pack }
     }
 
     pub(super) fn station_point(&self, picker: usize) -> [f32; 2] {
         let p = &self.pickers[picker];
-        p.station.map_or(p.pos, |s| {
-            let a = self.site.layout.stations[s].area;
-            [a.x + a.width / 2.0, a.y + a.depth / 2.0]
-        })
+        p.station.map_or(p.pos, |s| self.site.layout.stations[s].area.centre())
     }
 
     pub(super) fn walk_to(&mut self, picker: usize, to: [f32; 2], to_aisle: Option<usize>) {
