@@ -165,12 +165,14 @@ pub fn from_store(url: &str, site: &Site, range: Range) -> Result<(Report, Facts
         .lines
         .iter()
         .filter(|l| inside(l.done_clock_s))
-        .map(|l| LineFact {
-            order: l.order_id as u32,
-            line_id: l.line_id as u32,
+        // Ids past u32 were not written by picktwin: skipped, not wrapped onto another order.
+        .filter_map(|l| Some((l, u32::try_from(l.order_id).ok()?, u32::try_from(l.line_id).ok()?)))
+        .map(|(l, order, line_id)| LineFact {
+            order,
+            line_id,
             module: l
                 .module_id
-                .and_then(|id| site.module_by_id(twin_model::ModuleId(id as u32)))
+                .and_then(|id| site.module_by_id(twin_model::ModuleId(u32::try_from(id).ok()?)))
                 .map_or(twin_link::NO_MODULE, |(i, _)| i),
             zone: zone(&l.zone),
             picker: picker(&l.picker),
